@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// roleSessionName names the function's sessions in the member accounts' CloudTrail.
+const roleSessionName = "ec2-vpc-endpoint-rule"
+
+// clientFactory builds the function's clients from one aws.Config, and clients acting as an
+// execution role in other accounts, kept for the life of the process.
+type clientFactory struct {
+	cfg    aws.Config
+	own    clients
+	sts    *sts.Client
+	mu     sync.Mutex
+	byRole map[string]clients
+}
+
+func newClientFactory(cfg aws.Config) *clientFactory {
+	return &clientFactory{
+		cfg:    cfg,
+		own:    clients{ec2: ec2.NewFromConfig(cfg), config: configservice.NewFromConfig(cfg)},
+		sts:    sts.NewFromConfig(cfg),
+		byRole: make(map[string]clients),
+	}
+}
+
+// clientsFor returns the function's own clients for an empty roleARN, otherwise clients acting
+// as roleARN. It assumes the role at once, so that a role that cannot be assumed is reported as
+// such rather than as a failing EC2 call.
+func (f *clientFactory) clientsFor(ctx context.Context, roleARN string) (clients, error) {
+	if roleARN == "" {
+		return f.own, nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.byRole[roleARN]; ok {
+		return c, nil
+	}
+	creds := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(f.sts, roleARN, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = roleSessionName
+	}))
+	if _, err := creds.Retrieve(ctx); err != nil {
+		return clients{}, fmt.Errorf("assume execution role %s (rule parameter executionRoleName): check that the role exists in the evaluated account and trusts this function's role: %w",
+			roleARN, apiError(actionAssumeRole, err))
+	}
+	cfg := f.cfg.Copy()
+	cfg.Credentials = creds
+	c := clients{ec2: ec2.NewFromConfig(cfg), config: configservice.NewFromConfig(cfg)}
+	f.byRole[roleARN] = c
+	return c, nil
+}
+
+// countingEC2 counts the EC2 calls made through it.
+type countingEC2 struct {
+	ec2API
+	n *int
+}
+
+func (c countingEC2) DescribeVpcs(ctx context.Context, in *ec2.DescribeVpcsInput, opts ...func(*ec2.Options)) (*ec2.DescribeVpcsOutput, error) {
+	*c.n++
+	return c.ec2API.DescribeVpcs(ctx, in, opts...)
+}
+
+func (c countingEC2) DescribeVpcEndpoints(ctx context.Context, in *ec2.DescribeVpcEndpointsInput, opts ...func(*ec2.Options)) (*ec2.DescribeVpcEndpointsOutput, error) {
+	*c.n++
+	return c.ec2API.DescribeVpcEndpoints(ctx, in, opts...)
+}
+
+func (c countingEC2) DescribeSubnets(ctx context.Context, in *ec2.DescribeSubnetsInput, opts ...func(*ec2.Options)) (*ec2.DescribeSubnetsOutput, error) {
+	*c.n++
+	return c.ec2API.DescribeSubnets(ctx, in, opts...)
+}
+
+func (c countingEC2) DescribeSecurityGroups(ctx context.Context, in *ec2.DescribeSecurityGroupsInput, opts ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error) {
+	*c.n++
+	return c.ec2API.DescribeSecurityGroups(ctx, in, opts...)
+}
+
+// countingConfig counts the Config calls made through it.
+type countingConfig struct {
+	configAPI
+	n *int
+}
+
+func (c countingConfig) PutEvaluations(ctx context.Context, in *configservice.PutEvaluationsInput, opts ...func(*configservice.Options)) (*configservice.PutEvaluationsOutput, error) {
+	*c.n++
+	return c.configAPI.PutEvaluations(ctx, in, opts...)
+}
+
+func (c countingConfig) GetComplianceDetailsByConfigRule(ctx context.Context, in *configservice.GetComplianceDetailsByConfigRuleInput, opts ...func(*configservice.Options)) (*configservice.GetComplianceDetailsByConfigRuleOutput, error) {
+	*c.n++
+	return c.configAPI.GetComplianceDetailsByConfigRule(ctx, in, opts...)
+}

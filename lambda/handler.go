@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
+)
+
+// clients are the API clients for the account an event evaluates.
+type clients struct {
+	ec2    ec2API
+	config configAPI
+}
+
+// clientSource returns the clients to use: the function's own for an empty roleARN, otherwise
+// clients acting as that role.
+type clientSource func(ctx context.Context, roleARN string) (clients, error)
+
+// handler answers AWS Config events for the rule.
+type handler struct {
+	region  string
+	clients clientSource
+	log     *slog.Logger
+	// putAttempts and putBackoff bound the re-sending of evaluations Config answers as failed.
+	putAttempts int
+	putBackoff  time.Duration
+	// deadlineMargin is kept free before the Lambda deadline, so that an invocation that runs
+	// out of time fails with its own error instead of being killed mid-way.
+	deadlineMargin time.Duration
+}
+
+// Defaults for the handler's bounds.
+const (
+	defaultPutAttempts    = 3
+	defaultPutBackoff     = 500 * time.Millisecond
+	defaultDeadlineMargin = 2 * time.Second
+)
+
+// stats are what an invocation did, for its summary log line.
+type stats struct {
+	messageType string
+	ec2Calls    int
+	configCalls int
+	counts      map[rule.Compliance]int
+	vpcs        int
+}
+
+// Handle evaluates one AWS Config event and reports the evaluations. It returns an error, and
+// reports nothing, when the event is invalid or any read fails; Lambda then retries it.
+func (h *handler) Handle(ctx context.Context, ev events.ConfigEvent) error {
+	start := time.Now()
+	st := stats{counts: make(map[rule.Compliance]int)}
+	err := h.handle(ctx, ev, &st)
+	attrs := []any{
+		slog.String("messageType", st.messageType),
+		slog.Int("vpcsEvaluated", st.vpcs),
+		slog.Int("compliant", st.counts[rule.Compliant]),
+		slog.Int("nonCompliant", st.counts[rule.NonCompliant]),
+		slog.Int("notApplicable", st.counts[rule.NotApplicable]),
+		slog.Int("ec2Calls", st.ec2Calls),
+		slog.Int("configCalls", st.configCalls),
+		slog.Int("apiCalls", st.ec2Calls+st.configCalls),
+		slog.Int64("durationMs", time.Since(start).Milliseconds()),
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "evaluation failed", append(attrs, slog.String("error", err.Error()))...)
+		return err
+	}
+	h.log.InfoContext(ctx, "evaluation reported", attrs...)
+	return nil
+}
+
+func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) error {
+	req, err := decodeEvent(ev, h.region)
+	st.messageType = req.messageType
+	if err != nil {
+		return err
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.deadlineMargin))
+		defer cancel()
+	}
+	c, err := h.clients(ctx, executionRoleARN(req))
+	if err != nil {
+		return err
+	}
+	c = clients{
+		ec2:    countingEC2{ec2API: c.ec2, n: &st.ec2Calls},
+		config: countingConfig{configAPI: c.config, n: &st.configCalls},
+	}
+
+	var evals []evaluation
+	if req.messageType == messageScheduled {
+		evals, err = sweep(ctx, c, req)
+	} else {
+		evals, err = change(ctx, c.ec2, req)
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range evals {
+		st.counts[e.Compliance]++
+		if e.ResourceType == rule.ResourceTypeVPC {
+			st.vpcs++
+		}
+		h.log.DebugContext(ctx, "evaluation", slog.String("resourceType", e.ResourceType), slog.String("resourceId", e.ResourceID),
+			slog.String("compliance", string(e.Compliance)), slog.String("annotation", e.Annotation))
+	}
+	r := reporter{api: c.config, attempts: h.putAttempts, backoff: h.putBackoff}
+	return r.put(ctx, req.resultToken, evals)
+}
+
+// executionRoleARN returns the role to act as in the evaluated account, or "" for none.
+func executionRoleARN(req request) string {
+	if req.params.ExecutionRoleName == "" {
+		return ""
+	}
+	return fmt.Sprintf("arn:%s:iam::%s:role/%s", req.partition, req.accountID, req.params.ExecutionRoleName)
+}
+
+// sweep evaluates every VPC in the region for a periodic run, and marks NOT_APPLICABLE the VPCs
+// Config still holds results for but that no longer exist. Every read completes before anything
+// is evaluated, so a failed read yields no evaluations at all.
+func sweep(ctx context.Context, c clients, req request) ([]evaluation, error) {
+	vpcs, err := listVPCs(ctx, c.ec2, &ec2.DescribeVpcsInput{})
+	if err != nil {
+		return nil, err
+	}
+	endpoints, err := listEndpoints(ctx, c.ec2, req.params, req.region, "")
+	if err != nil {
+		return nil, err
+	}
+	inv, err := loadInventory(ctx, c.ec2, req.params, endpoints, true)
+	if err != nil {
+		return nil, err
+	}
+	current := make(map[string]bool, len(vpcs))
+	for _, v := range vpcs {
+		current[v.ID] = true
+	}
+	// The VPC list is complete here (every page read), so anything else Config holds is gone.
+	stale, err := staleVPCs(ctx, c.config, req.ruleName, current)
+	if err != nil {
+		return nil, err
+	}
+
+	byVPC := groupByVPC(endpoints)
+	evals := make([]evaluation, 0, len(vpcs)+len(stale))
+	for _, v := range vpcs {
+		evals = append(evals, evaluation{rule.Evaluate(v, byVPC[v.ID], inv, req.params, req.scope()), req.orderingTime})
+	}
+	for _, id := range stale {
+		evals = append(evals, notApplicable(req, rule.ResourceTypeVPC, id, "VPC no longer exists in "+req.region+"."))
+	}
+	return evals, nil
+}
+
+// change evaluates a configuration change: the changed VPC, or the VPC of a changed endpoint.
+func change(ctx context.Context, api ec2API, req request) ([]evaluation, error) {
+	item := req.item
+	if req.leftScope {
+		return []evaluation{notApplicable(req, item.ResourceType, item.ResourceID, "Resource left the rule's scope.")}, nil
+	}
+	if why, ok := deletedStatuses[item.Status]; ok {
+		return []evaluation{notApplicable(req, item.ResourceType, item.ResourceID, "Resource "+why+".")}, nil
+	}
+	switch item.ResourceType {
+	case rule.ResourceTypeVPC:
+		return changedVPC(ctx, api, req)
+	case rule.ResourceTypeVPCEndpoint:
+		return changedEndpoint(ctx, api, req)
+	}
+	return []evaluation{notApplicable(req, item.ResourceType, item.ResourceID,
+		"The rule evaluates "+rule.ResourceTypeVPC+" (and re-evaluates VPCs on "+rule.ResourceTypeVPCEndpoint+" changes); "+item.ResourceType+" is not in its scope.")}, nil
+}
+
+func changedVPC(ctx context.Context, api ec2API, req request) ([]evaluation, error) {
+	item := req.item
+	var vpc rule.VPC
+	if item.hasConfiguration() {
+		var err error
+		if vpc, err = vpcFromItem(item); err != nil {
+			return nil, err
+		}
+	} else {
+		// An oversized item carries no configuration: read the VPC itself.
+		found, ok, err := describeVPC(ctx, api, item.ResourceID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return []evaluation{notApplicable(req, rule.ResourceTypeVPC, item.ResourceID, "VPC no longer exists in "+req.region+".")}, nil
+		}
+		vpc = found
+	}
+	res, err := evaluateVPC(ctx, api, req, vpc)
+	if err != nil {
+		return nil, err
+	}
+	return []evaluation{{res, req.orderingTime}}, nil
+}
+
+func changedEndpoint(ctx context.Context, api ec2API, req request) ([]evaluation, error) {
+	item := req.item
+	var vpcID string
+	if item.hasConfiguration() {
+		var err error
+		if vpcID, err = endpointVPCID(item); err != nil {
+			return nil, err
+		}
+	} else {
+		// An oversized item carries no configuration: find the endpoint's VPC by its ID.
+		eps, err := describeEndpoints(ctx, api, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{item.ResourceID}})
+		if err != nil && !isNotFound(err) {
+			return nil, err
+		}
+		if len(eps) == 0 {
+			return []evaluation{notApplicable(req, rule.ResourceTypeVPCEndpoint, item.ResourceID, "Endpoint no longer exists.")}, nil
+		}
+		vpcID = eps[0].VPCID
+	}
+
+	endpointNote := func(vpcResult string) evaluation {
+		return notApplicable(req, rule.ResourceTypeVPCEndpoint, item.ResourceID,
+			"Endpoints are not evaluated themselves; this change re-evaluated "+vpcID+": "+vpcResult+".")
+	}
+	vpc, ok, err := describeVPC(ctx, api, vpcID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return []evaluation{
+			notApplicable(req, rule.ResourceTypeVPC, vpcID, "VPC no longer exists in "+req.region+"."),
+			endpointNote("no longer exists"),
+		}, nil
+	}
+	res, err := evaluateVPC(ctx, api, req, vpc)
+	if err != nil {
+		return nil, err
+	}
+	return []evaluation{{res, req.orderingTime}, endpointNote(string(res.Compliance))}, nil
+}
+
+// describeVPC reads one VPC; ok is false when EC2 answers that it does not exist.
+func describeVPC(ctx context.Context, api ec2API, id string) (rule.VPC, bool, error) {
+	vpcs, err := listVPCs(ctx, api, &ec2.DescribeVpcsInput{VpcIds: []string{id}})
+	if isNotFound(err) {
+		return rule.VPC{}, false, nil
+	}
+	if err != nil {
+		return rule.VPC{}, false, err
+	}
+	for _, v := range vpcs {
+		if v.ID == id {
+			return v, true, nil
+		}
+	}
+	return rule.VPC{}, false, nil
+}
+
+// evaluateVPC reads the endpoints (and the facts their checks need) of one VPC and decides.
+func evaluateVPC(ctx context.Context, api ec2API, req request, vpc rule.VPC) (rule.Result, error) {
+	endpoints, err := listEndpoints(ctx, api, req.params, req.region, vpc.ID)
+	if err != nil {
+		return rule.Result{}, err
+	}
+	inv, err := loadInventory(ctx, api, req.params, endpoints, false)
+	if err != nil {
+		return rule.Result{}, err
+	}
+	return rule.Evaluate(vpc, endpoints, inv, req.params, req.scope()), nil
+}
+
+func notApplicable(req request, resourceType, id, why string) evaluation {
+	return evaluation{
+		Result:       rule.Result{ResourceType: resourceType, ResourceID: id, Compliance: rule.NotApplicable, Annotation: why},
+		orderingTime: req.orderingTime,
+	}
+}
+
+// errNoRegion is returned at start-up when no AWS region is configured.
+var errNoRegion = errors.New("no AWS region configured: set AWS_REGION")

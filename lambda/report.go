@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/aws-sdk-go-v2/service/configservice/types"
+
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
+)
+
+// configAPI is the part of the AWS Config API the function calls.
+type configAPI interface {
+	PutEvaluations(ctx context.Context, in *configservice.PutEvaluationsInput, optFns ...func(*configservice.Options)) (*configservice.PutEvaluationsOutput, error)
+	configservice.GetComplianceDetailsByConfigRuleAPIClient
+}
+
+// Limits of the Config API.
+const (
+	// maxEvaluationsPerPut is the most evaluations one PutEvaluations call takes.
+	maxEvaluationsPerPut = 100
+	// complianceDetailsPageSize is the largest page GetComplianceDetailsByConfigRule returns.
+	complianceDetailsPageSize = 100
+)
+
+// ErrEvaluationsNotStored is wrapped by the error returned when Config kept refusing evaluations.
+var ErrEvaluationsNotStored = errors.New("evaluations not stored")
+
+// evaluation is one verdict with the time of the event it answers.
+type evaluation struct {
+	rule.Result
+	orderingTime time.Time
+}
+
+func toConfig(e evaluation) types.Evaluation {
+	out := types.Evaluation{
+		ComplianceResourceType: aws.String(e.ResourceType),
+		ComplianceResourceId:   aws.String(e.ResourceID),
+		ComplianceType:         types.ComplianceType(e.Compliance),
+		OrderingTimestamp:      aws.Time(e.orderingTime),
+	}
+	if e.Annotation != "" {
+		out.Annotation = aws.String(rule.Truncate(e.Annotation))
+	}
+	return out
+}
+
+// reporter writes evaluations to Config.
+type reporter struct {
+	api configAPI
+	// attempts bounds how often evaluations that Config answers as failed are sent, in all.
+	attempts int
+	// backoff is the pause before the first re-send; it doubles for each further one.
+	backoff time.Duration
+}
+
+// put sends evals in batches of at most maxEvaluationsPerPut, re-sending the FailedEvaluations
+// of each batch up to the attempt bound. It returns an error naming every evaluation Config still
+// refused, or the first call error.
+func (r reporter) put(ctx context.Context, token string, evals []evaluation) error {
+	var refused []types.Evaluation
+	for start := 0; start < len(evals); start += maxEvaluationsPerPut {
+		end := min(start+maxEvaluationsPerPut, len(evals))
+		batch := make([]types.Evaluation, 0, end-start)
+		for _, e := range evals[start:end] {
+			batch = append(batch, toConfig(e))
+		}
+		failed, err := r.putBatch(ctx, token, batch)
+		if err != nil {
+			return fmt.Errorf("put evaluations %d-%d of %d: %w", start+1, end, len(evals), err)
+		}
+		refused = append(refused, failed...)
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(refused))
+	for _, e := range refused {
+		names = append(names, aws.ToString(e.ComplianceResourceType)+" "+aws.ToString(e.ComplianceResourceId))
+	}
+	return fmt.Errorf("%w: AWS Config refused %d of %d evaluations after %d attempts: %s",
+		ErrEvaluationsNotStored, len(refused), len(evals), r.attempts, strings.Join(names, ", "))
+}
+
+// putBatch sends one batch and re-sends what Config answers as failed; it returns what still failed.
+func (r reporter) putBatch(ctx context.Context, token string, batch []types.Evaluation) ([]types.Evaluation, error) {
+	in := &configservice.PutEvaluationsInput{ResultToken: aws.String(token), TestMode: token == testModeToken}
+	delay := r.backoff
+	for attempt := 1; ; attempt++ {
+		in.Evaluations = batch
+		out, err := r.api.PutEvaluations(ctx, in)
+		if err != nil {
+			return nil, apiError(actionPutEvaluations, err)
+		}
+		if len(out.FailedEvaluations) == 0 || attempt >= r.attempts {
+			return out.FailedEvaluations, nil
+		}
+		batch = out.FailedEvaluations
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%s: waiting to re-send %d failed evaluations: %w", actionPutEvaluations, len(batch), ctx.Err())
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
+}
+
+// staleVPCs returns the VPCs for which Config holds a COMPLIANT or NON_COMPLIANT result of
+// ruleName but that are not in current, the complete list of the region's VPCs.
+func staleVPCs(ctx context.Context, api configAPI, ruleName string, current map[string]bool) ([]string, error) {
+	in := &configservice.GetComplianceDetailsByConfigRuleInput{
+		ConfigRuleName:  aws.String(ruleName),
+		ComplianceTypes: []types.ComplianceType{types.ComplianceTypeCompliant, types.ComplianceTypeNonCompliant},
+		Limit:           complianceDetailsPageSize,
+	}
+	var stale []string
+	seen := make(map[string]bool)
+	pages := configservice.NewGetComplianceDetailsByConfigRulePaginator(api, in)
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, apiError(actionGetComplianceDetailsByConfigRule, err)
+		}
+		for _, res := range page.EvaluationResults {
+			if res.EvaluationResultIdentifier == nil || res.EvaluationResultIdentifier.EvaluationResultQualifier == nil {
+				continue
+			}
+			q := res.EvaluationResultIdentifier.EvaluationResultQualifier
+			id := aws.ToString(q.ResourceId)
+			if aws.ToString(q.ResourceType) != rule.ResourceTypeVPC || current[id] || seen[id] {
+				continue
+			}
+			seen[id] = true
+			stale = append(stale, id)
+		}
+	}
+	return stale, nil
+}

@@ -1,0 +1,306 @@
+package rule
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Rule parameter names. Those shared with the managed rule vpc-endpoint-enabled keep its spelling.
+const (
+	ParamServiceNames           = "serviceNames"
+	ParamServiceName            = "serviceName" // the older managed rule's name, an alias
+	ParamVPCIDs                 = "vpcIds"
+	ParamExemptTag              = "exemptTag"
+	ParamRequirePrivateDNS      = "requirePrivateDns"
+	ParamMinAvailabilityZones   = "minAvailabilityZones"
+	ParamRequireHTTPSFromVPC    = "requireHttpsFromVpc"
+	ParamForbidFullAccessPolicy = "forbidFullAccessPolicy"
+	ParamExecutionRoleName      = "executionRoleName"
+)
+
+// DefaultService is the service checked when serviceNames is not set: the EC2.10 control.
+const DefaultService = "ec2"
+
+// ParamNames returns every rule parameter name the rule accepts, sorted.
+func ParamNames() []string {
+	names := []string{
+		ParamServiceNames, ParamServiceName, ParamVPCIDs, ParamExemptTag, ParamRequirePrivateDNS,
+		ParamMinAvailabilityZones, ParamRequireHTTPSFromVPC, ParamForbidFullAccessPolicy,
+		ParamExecutionRoleName,
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Params are the rule's parameters, validated.
+type Params struct {
+	// Services must each have a qualifying endpoint in every VPC; never empty once parsed.
+	Services []Service
+	// VPCIDs, when set, limits the evaluation to these VPCs; others are NOT_APPLICABLE.
+	VPCIDs []string
+	// ExemptTag, when set, makes a VPC carrying it NOT_APPLICABLE.
+	ExemptTag *Tag
+
+	RequirePrivateDNS      bool
+	MinAvailabilityZones   int // 1 means no AZ-spread check
+	RequireHTTPSFromVPC    bool
+	ForbidFullAccessPolicy bool
+
+	// ExecutionRoleName, when set, is the role the function assumes in the evaluated account.
+	ExecutionRoleName string
+}
+
+// NeedsSubnets reports whether the evaluation needs the AZs of endpoint subnets.
+func (p Params) NeedsSubnets() bool { return p.MinAvailabilityZones > 1 }
+
+// NeedsSecurityGroups reports whether the evaluation needs the endpoints' security groups.
+func (p Params) NeedsSecurityGroups() bool { return p.RequireHTTPSFromVPC }
+
+// services returns the services p requires: Services, or the default when it is empty, so that
+// a zero Params checks EC2.10 rather than passing every VPC.
+func (p Params) services() []Service {
+	if len(p.Services) == 0 {
+		return []Service{{Name: DefaultService}}
+	}
+	return p.Services
+}
+
+// EndpointServiceNames returns every endpoint service name that can satisfy p in region.
+func (p Params) EndpointServiceNames(region string) []string {
+	var out []string
+	for _, s := range p.services() {
+		out = append(out, s.EndpointServiceNames(region)...)
+	}
+	return out
+}
+
+// Tag is a tag key, optionally with the value it must have.
+type Tag struct {
+	Key      string
+	Value    string
+	HasValue bool
+}
+
+// String returns the tag as the exemptTag parameter writes it.
+func (t Tag) String() string {
+	if t.HasValue {
+		return t.Key + "=" + t.Value
+	}
+	return t.Key
+}
+
+// ErrInvalidParams is wrapped by every error ParseParams returns.
+var ErrInvalidParams = errors.New("invalid rule parameters")
+
+var (
+	vpcIDPattern    = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	roleNamePattern = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+)
+
+// Tag limits from the EC2 API.
+const (
+	maxTagKeyLength   = 128
+	maxTagValueLength = 256
+)
+
+// ParseParams reads the ruleParameters JSON object that AWS Config passes, for a rule evaluating
+// region. Empty input means the defaults, and an optional parameter given as "" is not set
+// (templates pass every parameter), except serviceNames: when present, it must name at least one
+// service. Every error names the parameter and the forms it accepts.
+func ParseParams(raw, region string) (Params, error) {
+	p := Params{Services: []Service{{Name: DefaultService}}, MinAvailabilityZones: 1}
+	values, err := decodeParams(raw)
+	if err != nil {
+		return Params{}, err
+	}
+	// The alias is an ordinary optional parameter: "" leaves it unset, so a template may pass it
+	// beside serviceNames.
+	if alias, ok := values[ParamServiceName]; ok {
+		if alias == "" {
+			delete(values, ParamServiceName)
+		} else if _, both := values[ParamServiceNames]; both {
+			return Params{}, paramError(ParamServiceName, "is an alias of %s; give only one of them", ParamServiceNames)
+		}
+	}
+	for _, name := range sortedKeys(values) {
+		value := values[name]
+		if err := p.set(name, value, region); err != nil {
+			return Params{}, err
+		}
+	}
+	return p, nil
+}
+
+// set applies one parameter to p.
+func (p *Params) set(name, value, region string) error {
+	switch name {
+	case ParamServiceNames, ParamServiceName:
+		items, err := splitList(name, value)
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			return paramError(name, "must name at least one service, e.g. \"ec2\" or \"ec2, ecr.api\"")
+		}
+		p.Services = nil
+		for _, item := range items {
+			s, err := parseService(item, region)
+			if err != nil {
+				return paramError(name, "%v", err)
+			}
+			if !slices.Contains(p.Services, s) {
+				p.Services = append(p.Services, s)
+			}
+		}
+	case ParamVPCIDs:
+		items, err := splitList(name, value)
+		if err != nil {
+			return err
+		}
+		for _, id := range items {
+			if !vpcIDPattern.MatchString(id) {
+				return paramError(name, "item %q is not a VPC ID (vpc- and 8 or 17 hex digits); give a comma-separated list such as \"vpc-0a1b2c3d4e5f60718, vpc-1a2b3c4d\"", id)
+			}
+			if !slices.Contains(p.VPCIDs, id) {
+				p.VPCIDs = append(p.VPCIDs, id)
+			}
+		}
+	case ParamExemptTag:
+		if value == "" {
+			return nil
+		}
+		t, err := parseTag(value)
+		if err != nil {
+			return paramError(name, "%v", err)
+		}
+		p.ExemptTag = &t
+	case ParamRequirePrivateDNS:
+		return parseBool(name, value, &p.RequirePrivateDNS)
+	case ParamRequireHTTPSFromVPC:
+		return parseBool(name, value, &p.RequireHTTPSFromVPC)
+	case ParamForbidFullAccessPolicy:
+		return parseBool(name, value, &p.ForbidFullAccessPolicy)
+	case ParamMinAvailabilityZones:
+		if value == "" {
+			return nil
+		}
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 || n > 32 {
+			return paramError(name, "%q is not a whole number from 1 to 32", value)
+		}
+		p.MinAvailabilityZones = n
+	case ParamExecutionRoleName:
+		if value != "" && !roleNamePattern.MatchString(value) {
+			return paramError(name, "%q is not an IAM role name (1 to 64 of letters, digits and +=,.@_-, no path)", value)
+		}
+		p.ExecutionRoleName = value
+	default:
+		return fmt.Errorf("%w: unknown parameter %q; accepted: %s", ErrInvalidParams, name, strings.Join(ParamNames(), ", "))
+	}
+	return nil
+}
+
+// decodeParams reads the JSON object of parameters into strings. AWS Config passes strings;
+// numbers and booleans (which a template may write unquoted) are taken as their JSON text.
+func decodeParams(raw string) (map[string]string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &fields); err != nil {
+		return nil, fmt.Errorf("%w: ruleParameters is not a JSON object of strings: %v", ErrInvalidParams, err)
+	}
+	values := make(map[string]string, len(fields))
+	for name, rawValue := range fields {
+		rawValue = bytes.TrimSpace(rawValue)
+		var s string
+		switch {
+		case len(rawValue) > 0 && rawValue[0] == '"':
+			if err := json.Unmarshal(rawValue, &s); err != nil {
+				return nil, paramError(name, "is not a valid JSON string: %v", err)
+			}
+		case string(rawValue) == "true" || string(rawValue) == "false":
+			s = string(rawValue)
+		case json.Valid(rawValue) && len(rawValue) > 0 && (rawValue[0] == '-' || (rawValue[0] >= '0' && rawValue[0] <= '9')):
+			s = string(rawValue)
+		default:
+			return nil, paramError(name, "must be a string, got %s", abbreviate(string(rawValue)))
+		}
+		values[name] = strings.TrimSpace(s)
+	}
+	return values, nil
+}
+
+// splitList splits a comma-separated parameter, trimming spaces around items. An empty value
+// yields no items; an empty item between commas is an error.
+func splitList(name, value string) ([]string, error) {
+	if value == "" {
+		return nil, nil
+	}
+	parts := strings.Split(value, ",")
+	for i, part := range parts {
+		parts[i] = strings.TrimSpace(part)
+		if parts[i] == "" {
+			return nil, paramError(name, "has an empty item at position %d in %q; separate items with single commas", i+1, value)
+		}
+	}
+	return parts, nil
+}
+
+func parseTag(value string) (Tag, error) {
+	key, val, hasValue := strings.Cut(value, "=")
+	key = strings.TrimSpace(key)
+	val = strings.TrimSpace(val)
+	switch {
+	case key == "":
+		return Tag{}, fmt.Errorf("%q has an empty tag key; use key or key=value", value)
+	case len([]rune(key)) > maxTagKeyLength:
+		return Tag{}, fmt.Errorf("tag key is longer than %d characters", maxTagKeyLength)
+	case len([]rune(val)) > maxTagValueLength:
+		return Tag{}, fmt.Errorf("tag value is longer than %d characters", maxTagValueLength)
+	}
+	return Tag{Key: key, Value: val, HasValue: hasValue}, nil
+}
+
+func parseBool(name, value string, dst *bool) error {
+	switch strings.ToLower(value) {
+	case "":
+		return nil
+	case "true":
+		*dst = true
+	case "false":
+		*dst = false
+	default:
+		return paramError(name, "%q is not true or false", value)
+	}
+	return nil
+}
+
+func paramError(name, format string, args ...any) error {
+	return fmt.Errorf("%w: %s %s", ErrInvalidParams, name, fmt.Sprintf(format, args...))
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func abbreviate(s string) string {
+	const limit = 40
+	if r := []rune(s); len(r) > limit {
+		return string(r[:limit]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,195 @@
+// Package rule decides whether a VPC reaches AWS service APIs through interface VPC endpoints
+// (Security Hub control EC2.10 and the practices around it). It is pure: it reads plain values
+// gathered by its caller and returns results, with no SDK client, no I/O and no clock.
+package rule
+
+import (
+	"strings"
+)
+
+// Compliance is the verdict reported to AWS Config for one resource.
+type Compliance string
+
+// The compliance types PutEvaluations accepts.
+const (
+	Compliant     Compliance = "COMPLIANT"
+	NonCompliant  Compliance = "NON_COMPLIANT"
+	NotApplicable Compliance = "NOT_APPLICABLE"
+)
+
+// Resource types the rule evaluates or reacts to, as AWS Config spells them.
+const (
+	ResourceTypeVPC         = "AWS::EC2::VPC"
+	ResourceTypeVPCEndpoint = "AWS::EC2::VPCEndpoint"
+)
+
+// VPC is what the rule needs to know about one VPC.
+type VPC struct {
+	ID      string
+	OwnerID string
+	// CIDRBlocks are the VPC's associated IPv4 CIDR blocks, primary first.
+	CIDRBlocks []string
+	Tags       map[string]string
+}
+
+// Endpoint is what the rule needs to know about one VPC endpoint.
+type Endpoint struct {
+	ID                string
+	VPCID             string
+	ServiceName       string
+	Type              string // Interface, Gateway, GatewayLoadBalancer, ...
+	State             string // as the EC2 API returns it: available, pending, ...
+	PrivateDNSEnabled bool
+	SubnetIDs         []string
+	SecurityGroupIDs  []string
+	PolicyDocument    string
+}
+
+// Result is the rule's verdict on one resource.
+type Result struct {
+	ResourceType string
+	ResourceID   string
+	Compliance   Compliance
+	Annotation   string
+}
+
+// Scope is the evaluation's context: where the rule runs and for whom.
+type Scope struct {
+	Region    string
+	AccountID string
+}
+
+// Inventory holds the facts about endpoint subnets and security groups that the optional checks
+// read. It is keyed by ID; a fact that a check needs but the inventory lacks fails that check.
+type Inventory struct {
+	// SubnetAZs maps a subnet ID to its Availability Zone ID (or name).
+	SubnetAZs map[string]string
+	// SecurityGroups maps a security group ID to the group.
+	SecurityGroups map[string]SecurityGroup
+}
+
+// Evaluate returns the verdict on vpc given the endpoints that belong to it. Endpoints of other
+// VPCs are ignored, so callers may pass a whole account's listing.
+func Evaluate(vpc VPC, endpoints []Endpoint, inv Inventory, p Params, s Scope) Result {
+	res := Result{ResourceType: ResourceTypeVPC, ResourceID: vpc.ID}
+	if reason, ok := notApplicable(vpc, p, s); ok {
+		res.Compliance = NotApplicable
+		res.Annotation = Truncate(reason)
+		return res
+	}
+
+	var missing, found []string
+	for _, svc := range p.services() {
+		verdict := evaluateService(vpc, svc, endpoints, inv, p, s)
+		if verdict.ok {
+			found = append(found, verdict.text)
+		} else {
+			missing = append(missing, verdict.text)
+		}
+	}
+	if len(missing) > 0 {
+		res.Compliance = NonCompliant
+		res.Annotation = Truncate(strings.Join(missing, " "))
+		return res
+	}
+	res.Compliance = Compliant
+	res.Annotation = Truncate(strings.Join(found, " "))
+	return res
+}
+
+// notApplicable returns why vpc is out of the rule's scope, if it is.
+func notApplicable(vpc VPC, p Params, s Scope) (string, bool) {
+	if vpc.OwnerID != "" && s.AccountID != "" && vpc.OwnerID != s.AccountID {
+		return "Shared VPC owned by account " + vpc.OwnerID + "; it is evaluated in its owner's account.", true
+	}
+	if len(p.VPCIDs) > 0 && !contains(p.VPCIDs, vpc.ID) {
+		return "VPC is not listed in the rule parameter vpcIds.", true
+	}
+	if p.ExemptTag != nil {
+		if v, ok := vpc.Tags[p.ExemptTag.Key]; ok && (!p.ExemptTag.HasValue || v == p.ExemptTag.Value) {
+			return "Exempted by tag " + p.ExemptTag.String() + " (rule parameter exemptTag).", true
+		}
+	}
+	return "", false
+}
+
+// serviceVerdict is the outcome for one required service in one VPC.
+type serviceVerdict struct {
+	ok   bool
+	text string
+}
+
+// evaluateService decides whether vpc has a qualifying endpoint for svc, and says why in a
+// sentence that leads with what must change.
+func evaluateService(vpc VPC, svc Service, endpoints []Endpoint, inv Inventory, p Params, s Scope) serviceVerdict {
+	want := svc.FullName(s.Region)
+	var problems []string
+	for _, ep := range endpoints {
+		if ep.VPCID != vpc.ID || !svc.Matches(ep.ServiceName, s.Region) {
+			continue
+		}
+		failures := endpointFailures(vpc, ep, inv, p, svc)
+		if len(failures) == 0 {
+			return serviceVerdict{ok: true, text: ep.ID + " (" + ep.ServiceName + ") is an available Interface endpoint" + checkedSuffix(p) + "."}
+		}
+		problems = append(problems, ep.ID+" "+strings.Join(failures, ", "))
+	}
+	if len(problems) == 0 {
+		return serviceVerdict{text: "No Interface endpoint for " + want + ": create one with private DNS in subnets of several AZs."}
+	}
+	return serviceVerdict{text: "No qualifying Interface endpoint for " + want + ": " + strings.Join(problems, "; ") + "."}
+}
+
+// checkedSuffix names the optional checks an endpoint passed, so a COMPLIANT annotation says
+// what it is evidence of.
+func checkedSuffix(p Params) string {
+	var checks []string
+	if p.RequirePrivateDNS {
+		checks = append(checks, "private DNS")
+	}
+	if p.MinAvailabilityZones > 1 {
+		checks = append(checks, "AZ spread")
+	}
+	if p.RequireHTTPSFromVPC {
+		checks = append(checks, "HTTPS from VPC")
+	}
+	if p.ForbidFullAccessPolicy {
+		checks = append(checks, "scoped policy")
+	}
+	if len(checks) == 0 {
+		return ""
+	}
+	return " (passes " + strings.Join(checks, ", ") + ")"
+}
+
+// endpointFailures lists, most important first, why ep does not qualify; none means it does.
+func endpointFailures(vpc VPC, ep Endpoint, inv Inventory, p Params, svc Service) []string {
+	var out []string
+	if !strings.EqualFold(ep.Type, "Interface") {
+		out = append(out, "is type "+orUnknown(ep.Type)+", not Interface")
+	}
+	if !strings.EqualFold(ep.State, "available") {
+		out = append(out, "is "+orUnknown(ep.State))
+	}
+	if len(out) > 0 {
+		// A wrong type or an unusable state is the whole story; further checks would be noise.
+		return out
+	}
+	return practiceFailures(vpc, ep, inv, p, svc)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
