@@ -130,37 +130,50 @@ func executionRoleARN(req request) string {
 // Config still holds results for but that no longer exist. Every read completes before anything
 // is evaluated, so a failed read yields no evaluations at all.
 func sweep(ctx context.Context, c clients, req request) ([]evaluation, error) {
-	vpcs, err := listVPCs(ctx, c.ec2, &ec2.DescribeVpcsInput{})
+	results, err := evaluateRegion(ctx, c.ec2, req.params, req.scope())
 	if err != nil {
 		return nil, err
 	}
-	endpoints, err := listEndpoints(ctx, c.ec2, req.params, req.region, "")
-	if err != nil {
-		return nil, err
-	}
-	inv, err := loadInventory(ctx, c.ec2, req.params, endpoints, true)
-	if err != nil {
-		return nil, err
-	}
-	current := make(map[string]bool, len(vpcs))
-	for _, v := range vpcs {
-		current[v.ID] = true
+	current := make(map[string]bool, len(results))
+	for _, r := range results {
+		current[r.ResourceID] = true
 	}
 	// The VPC list is complete here (every page read), so anything else Config holds is gone.
 	stale, err := staleVPCs(ctx, c.config, req.ruleName, current)
 	if err != nil {
 		return nil, err
 	}
-
-	byVPC := groupByVPC(endpoints)
-	evals := make([]evaluation, 0, len(vpcs)+len(stale))
-	for _, v := range vpcs {
-		evals = append(evals, evaluation{rule.Evaluate(v, byVPC[v.ID], inv, req.params, req.scope()), req.orderingTime})
+	evals := make([]evaluation, 0, len(results)+len(stale))
+	for _, r := range results {
+		evals = append(evals, evaluation{r, req.orderingTime})
 	}
 	for _, id := range stale {
 		evals = append(evals, notApplicable(req, rule.ResourceTypeVPC, id, "VPC no longer exists in "+req.region+"."))
 	}
 	return evals, nil
+}
+
+// evaluateRegion reads every VPC of the region, the endpoints for p's services and the facts
+// their checks need, each as one paginated listing, and decides every VPC.
+func evaluateRegion(ctx context.Context, api ec2API, p rule.Params, s rule.Scope) ([]rule.Result, error) {
+	vpcs, err := listVPCs(ctx, api, &ec2.DescribeVpcsInput{})
+	if err != nil {
+		return nil, err
+	}
+	endpoints, err := listEndpoints(ctx, api, p, s.Region, "")
+	if err != nil {
+		return nil, err
+	}
+	inv, err := loadInventory(ctx, api, p, endpoints, true)
+	if err != nil {
+		return nil, err
+	}
+	byVPC := groupByVPC(endpoints)
+	results := make([]rule.Result, 0, len(vpcs))
+	for _, v := range vpcs {
+		results = append(results, rule.Evaluate(v, byVPC[v.ID], inv, p, s))
+	}
+	return results, nil
 }
 
 // change evaluates a configuration change: the changed VPC, or the VPC of a changed endpoint.

@@ -1,4 +1,7 @@
 // Command bootstrap is the AWS Lambda function of the ec2-vpc-endpoint-rule AWS Config rule.
+//
+// Run as "bootstrap audit [flags]", it evaluates a region with the caller's credentials instead,
+// changing nothing; see runAudit.
 package main
 
 import (
@@ -12,6 +15,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "audit" {
+		os.Exit(runAudit(context.Background(), os.Args[2:], os.Stdout, os.Stderr))
+	}
 	logger := newLogger(os.Stdout, cmp.Or(os.Getenv("LOG_LEVEL"), os.Getenv("AWS_LAMBDA_LOG_LEVEL")))
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err == nil && cfg.Region == "" {
