@@ -4,7 +4,9 @@ export CGO_ENABLED := 0
 GOFLAGS_COMMON := -trimpath
 LAMBDA_FLAGS := -tags lambda.norpc $(GOFLAGS_COMMON) -ldflags='-s -w'
 
-.PHONY: build build-RuleFunction test lint fmt tidy-check clean
+FUZZTIME ?= 10s
+
+.PHONY: build build-RuleFunction test lint fuzz package clean
 
 ## build: the Lambda artifact, bootstrap for provided.al2023 on arm64
 build:
@@ -24,6 +26,22 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	go mod tidy -diff
 	cfn-lint template.yaml deploy/*.yaml
+
+## fuzz: each fuzz target for FUZZTIME (seed corpora also run in every `make test`)
+fuzz:
+	@for pkg in ./rule ./lambda; do \
+	  for target in $$(go test $(GOFLAGS_COMMON) -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
+	    go test $(GOFLAGS_COMMON) -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## package: the zip that `sam deploy` uploads, with its size
+package: build
+	mkdir -p dist
+	rm -f dist/function.zip
+	if command -v zip >/dev/null; then zip -q -9 dist/function.zip bootstrap; else python3 -m zipfile -c dist/function.zip bootstrap; fi
+	@ls -l bootstrap dist/function.zip | awk '{printf "%-18s %9d bytes (%.2f MiB)\n", $$9, $$5, $$5/1048576}'
 
 clean:
 	rm -rf bootstrap dist
