@@ -148,7 +148,11 @@ func IsFullAccessPolicy(doc string, svc Service) bool {
 		return true
 	}
 	var statements []policyStatement
-	if err := json.Unmarshal(d.Statement, &statements); err != nil {
+	if d.Statement[0] == '[' {
+		if err := json.Unmarshal(d.Statement, &statements); err != nil {
+			return true
+		}
+	} else {
 		var one policyStatement
 		if err := json.Unmarshal(d.Statement, &one); err != nil {
 			return true
@@ -200,8 +204,8 @@ func iamPrefix(svc Service) string {
 // wildcardPrincipal reports whether a Principal element is "*" or {"AWS": "*"} (or a list
 // holding "*").
 func wildcardPrincipal(raw json.RawMessage) bool {
-	if hasValue(raw, func(s string) bool { return s == "*" }) {
-		return true
+	if len(raw) == 0 || raw[0] != '{' {
+		return hasValue(raw, func(s string) bool { return s == "*" })
 	}
 	var byType map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &byType); err != nil {
@@ -215,9 +219,11 @@ func hasValue(raw json.RawMessage, match func(string) bool) bool {
 	if len(raw) == 0 {
 		return false
 	}
-	var one string
-	if err := json.Unmarshal(raw, &one); err == nil {
-		return match(one)
+	// A decoded RawMessage starts at the value's first byte, which tells a string from a list
+	// without a failed decode.
+	if raw[0] == '"' {
+		var one string
+		return json.Unmarshal(raw, &one) == nil && match(one)
 	}
 	var list []string
 	if err := json.Unmarshal(raw, &list); err != nil {

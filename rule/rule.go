@@ -122,7 +122,6 @@ type serviceVerdict struct {
 // evaluateService decides whether vpc has a qualifying endpoint for svc, and says why in a
 // sentence that leads with what must change.
 func evaluateService(vpc VPC, svc Service, endpoints []Endpoint, inv Inventory, p Params, s Scope) serviceVerdict {
-	want := svc.FullName(s.Region)
 	var problems []string
 	for _, ep := range endpoints {
 		if ep.VPCID != vpc.ID || !svc.Matches(ep.ServiceName, s.Region) {
@@ -134,6 +133,7 @@ func evaluateService(vpc VPC, svc Service, endpoints []Endpoint, inv Inventory, 
 		}
 		problems = append(problems, ep.ID+" "+strings.Join(failures, ", "))
 	}
+	want := svc.FullName(s.Region)
 	if len(problems) == 0 {
 		return serviceVerdict{text: "No Interface endpoint for " + want + ": create one with private DNS in subnets of several AZs."}
 	}

@@ -1,0 +1,390 @@
+package rule_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
+)
+
+// defaults returns the Params an empty ruleParameters yields, changed by change.
+func defaults(change func(*rule.Params)) rule.Params {
+	p := rule.Params{Services: []rule.Service{{Name: "ec2"}}, MinAvailabilityZones: 1}
+	if change != nil {
+		change(&p)
+	}
+	return p
+}
+
+func services(names ...string) func(*rule.Params) {
+	return func(p *rule.Params) {
+		p.Services = nil
+		for _, n := range names {
+			p.Services = append(p.Services, rule.Service{Name: n})
+		}
+	}
+}
+
+func TestParseParams(t *testing.T) {
+	tests := []struct {
+		name   string
+		raw    string
+		region string // testRegion when empty
+		want   rule.Params
+	}{
+		{name: "empty input", raw: "", want: defaults(nil)},
+		{name: "whitespace input", raw: " \n\t ", want: defaults(nil)},
+		{name: "empty object", raw: "{}", want: defaults(nil)},
+		{name: "JSON null", raw: "null", want: defaults(nil)},
+		{name: "one short name", raw: `{"serviceNames": "ecr.api"}`, want: defaults(services("ecr.api"))},
+		{name: "list with spaces", raw: `{"serviceNames": " ec2 ,  ecr.api "}`, want: defaults(services("ec2", "ecr.api"))},
+		{name: "duplicates are dropped", raw: `{"serviceNames": "ec2, EC2, com.amazonaws.us-east-1.ec2"}`, want: defaults(services("ec2"))},
+		{name: "full name for this region", raw: `{"serviceNames": "com.amazonaws.us-east-1.ec2"}`, want: defaults(services("ec2"))},
+		{name: "full FIPS name", raw: `{"serviceNames": "com.amazonaws.us-east-1.ec2-fips"}`, want: defaults(services("ec2-fips"))},
+		{name: "full name in upper case", raw: `{"serviceNames": "COM.AMAZONAWS.US-EAST-1.EC2"}`, want: defaults(services("ec2"))},
+		{
+			name:   "China full name",
+			raw:    `{"serviceNames": "cn.com.amazonaws.cn-north-1.ec2, com.amazonaws.cn-north-1.ecr.api"}`,
+			region: "cn-north-1",
+			want:   defaults(services("ec2", "ecr.api")),
+		},
+		{name: "serviceName alias", raw: `{"serviceName": "ec2, ssm"}`, want: defaults(services("ec2", "ssm"))},
+		{name: "empty alias beside serviceNames", raw: `{"serviceName": "", "serviceNames": "ssm"}`, want: defaults(services("ssm"))},
+		{name: "empty alias alone", raw: `{"serviceName": " "}`, want: defaults(nil)},
+		{
+			name: "vpcIds of both lengths",
+			raw:  `{"vpcIds": "vpc-0a1b2c3d4e5f60718, vpc-1a2b3c4d,vpc-1a2b3c4d"}`,
+			want: defaults(func(p *rule.Params) { p.VPCIDs = []string{"vpc-0a1b2c3d4e5f60718", "vpc-1a2b3c4d"} }),
+		},
+		{name: "vpcIds empty", raw: `{"vpcIds": ""}`, want: defaults(nil)},
+		{
+			name: "exemptTag key",
+			raw:  `{"exemptTag": "ec2-10-exempt"}`,
+			want: defaults(func(p *rule.Params) { p.ExemptTag = &rule.Tag{Key: "ec2-10-exempt"} }),
+		},
+		{
+			name: "exemptTag key=value",
+			raw:  `{"exemptTag": " Compliance = exempt "}`,
+			want: defaults(func(p *rule.Params) { p.ExemptTag = &rule.Tag{Key: "Compliance", Value: "exempt", HasValue: true} }),
+		},
+		{
+			name: "exemptTag key= means an empty value",
+			raw:  `{"exemptTag": "Compliance="}`,
+			want: defaults(func(p *rule.Params) { p.ExemptTag = &rule.Tag{Key: "Compliance", HasValue: true} }),
+		},
+		{
+			name: "exemptTag value may hold =",
+			raw:  `{"exemptTag": "Note=a=b"}`,
+			want: defaults(func(p *rule.Params) { p.ExemptTag = &rule.Tag{Key: "Note", Value: "a=b", HasValue: true} }),
+		},
+		{name: "exemptTag empty", raw: `{"exemptTag": ""}`, want: defaults(nil)},
+		{
+			name: "booleans as strings in any case",
+			raw:  `{"requirePrivateDns": "TRUE", "requireHttpsFromVpc": "True", "forbidFullAccessPolicy": "false"}`,
+			want: defaults(func(p *rule.Params) { p.RequirePrivateDNS = true; p.RequireHTTPSFromVPC = true }),
+		},
+		{
+			name: "booleans and numbers unquoted",
+			raw:  `{"requirePrivateDns": true, "forbidFullAccessPolicy": false, "minAvailabilityZones": 3}`,
+			want: defaults(func(p *rule.Params) { p.RequirePrivateDNS = true; p.MinAvailabilityZones = 3 }),
+		},
+		{
+			name: "empty optional parameters are not set",
+			raw: `{"vpcIds": "", "exemptTag": "", "requirePrivateDns": "", "minAvailabilityZones": "",
+				"requireHttpsFromVpc": "", "forbidFullAccessPolicy": "", "executionRoleName": "", "serviceName": ""}`,
+			want: defaults(nil),
+		},
+		{name: "minAvailabilityZones 2", raw: `{"minAvailabilityZones": " 2 "}`, want: defaults(func(p *rule.Params) { p.MinAvailabilityZones = 2 })},
+		{name: "minAvailabilityZones 32", raw: `{"minAvailabilityZones": "32"}`, want: defaults(func(p *rule.Params) { p.MinAvailabilityZones = 32 })},
+		{
+			name: "executionRoleName",
+			raw:  `{"executionRoleName": "ec2-vpc-endpoint-rule+member@org"}`,
+			want: defaults(func(p *rule.Params) { p.ExecutionRoleName = "ec2-vpc-endpoint-rule+member@org" }),
+		},
+		{
+			name: "every parameter",
+			raw: `{"serviceNames": "ec2,ssm", "vpcIds": "vpc-1a2b3c4d", "exemptTag": "skip", "requirePrivateDns": "true",
+				"minAvailabilityZones": "2", "requireHttpsFromVpc": "true", "forbidFullAccessPolicy": "true", "executionRoleName": "Role_1"}`,
+			want: rule.Params{
+				Services:               []rule.Service{{Name: "ec2"}, {Name: "ssm"}},
+				VPCIDs:                 []string{"vpc-1a2b3c4d"},
+				ExemptTag:              &rule.Tag{Key: "skip"},
+				RequirePrivateDNS:      true,
+				MinAvailabilityZones:   2,
+				RequireHTTPSFromVPC:    true,
+				ForbidFullAccessPolicy: true,
+				ExecutionRoleName:      "Role_1",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			region := tt.region
+			if region == "" {
+				region = testRegion
+			}
+			got, err := rule.ParseParams(tt.raw, region)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestParseParamsErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		raw  string
+		// wantIn are fragments the error must contain: the parameter's name first, then what
+		// tells the user how to fix it.
+		wantIn []string
+	}{
+		{
+			// serviceNames is the one parameter whose "" is not "not set": when present it must
+			// name at least one service, so a template cannot silently clear the list.
+			name:   "serviceNames empty",
+			raw:    `{"serviceNames": ""}`,
+			wantIn: []string{"serviceNames", "must name at least one service"},
+		},
+		{
+			name:   "serviceNames blank",
+			raw:    `{"serviceNames": "  "}`,
+			wantIn: []string{"serviceNames", "must name at least one service"},
+		},
+		{
+			name:   "serviceNames only commas",
+			raw:    `{"serviceNames": " , "}`,
+			wantIn: []string{"serviceNames", "empty item at position 1"},
+		},
+		{
+			name:   "serviceNames empty item",
+			raw:    `{"serviceNames": "ec2,,ssm"}`,
+			wantIn: []string{"serviceNames", "empty item at position 2"},
+		},
+		{
+			name:   "serviceNames trailing comma",
+			raw:    `{"serviceNames": "ec2,"}`,
+			wantIn: []string{"serviceNames", "empty item at position 2"},
+		},
+		{
+			name:   "full name for another region",
+			raw:    `{"serviceNames": "com.amazonaws.us-west-2.ec2"}`,
+			wantIn: []string{"serviceNames", "us-west-2", "us-east-1", `use the short name "ec2"`},
+		},
+		{
+			name:   "China full name for another region",
+			raw:    `{"serviceNames": "cn.com.amazonaws.cn-northwest-1.ec2"}`,
+			wantIn: []string{"serviceNames", "cn-northwest-1"},
+		},
+		{
+			name:   "full name without a service",
+			raw:    `{"serviceNames": "com.amazonaws.us-east-1"}`,
+			wantIn: []string{"serviceNames", "com.amazonaws.<region>.<service>"},
+		},
+		{
+			name:   "not a service name",
+			raw:    `{"serviceNames": "ec2 api"}`,
+			wantIn: []string{"serviceNames", `"ec2 api"`, "short service name"},
+		},
+		{
+			name:   "alias and serviceNames both given",
+			raw:    `{"serviceName": "ec2", "serviceNames": "ec2"}`,
+			wantIn: []string{"serviceName", "serviceNames", "give only one"},
+		},
+		{
+			name:   "alias given beside an empty serviceNames",
+			raw:    `{"serviceName": "ec2", "serviceNames": ""}`,
+			wantIn: []string{"serviceName", "give only one"},
+		},
+		{
+			name:   "unknown parameter lists the accepted ones",
+			raw:    `{"serviceNames": "ec2", "requirePrivateDNS": "true"}`,
+			wantIn: []string{`"requirePrivateDNS"`, "accepted: executionRoleName, exemptTag, forbidFullAccessPolicy, minAvailabilityZones, requireHttpsFromVpc, requirePrivateDns, serviceName, serviceNames, vpcIds"},
+		},
+		{
+			name:   "vpcIds item is not a VPC ID",
+			raw:    `{"vpcIds": "vpc-1a2b3c4d, subnet-1a2b3c4d"}`,
+			wantIn: []string{"vpcIds", `"subnet-1a2b3c4d"`},
+		},
+		{
+			name:   "vpcIds in upper case",
+			raw:    `{"vpcIds": "vpc-1A2B3C4D"}`,
+			wantIn: []string{"vpcIds", `"vpc-1A2B3C4D"`},
+		},
+		{
+			name:   "vpcIds of a wrong length",
+			raw:    `{"vpcIds": "vpc-1a2b3c4d5"}`,
+			wantIn: []string{"vpcIds", `"vpc-1a2b3c4d5"`},
+		},
+		{
+			name:   "vpcIds empty item",
+			raw:    `{"vpcIds": "vpc-1a2b3c4d,,vpc-0a1b2c3d4e5f60718"}`,
+			wantIn: []string{"vpcIds", "empty item"},
+		},
+		{
+			name:   "exemptTag without key",
+			raw:    `{"exemptTag": "=exempt"}`,
+			wantIn: []string{"exemptTag", "empty tag key"},
+		},
+		{
+			name:   "exemptTag key too long",
+			raw:    `{"exemptTag": "` + strings.Repeat("k", 129) + `"}`,
+			wantIn: []string{"exemptTag", "longer than 128"},
+		},
+		{
+			name:   "exemptTag value too long",
+			raw:    `{"exemptTag": "k=` + strings.Repeat("v", 257) + `"}`,
+			wantIn: []string{"exemptTag", "longer than 256"},
+		},
+		{
+			name:   "boolean not true or false",
+			raw:    `{"requirePrivateDns": "yes"}`,
+			wantIn: []string{"requirePrivateDns", `"yes"`, "true or false"},
+		},
+		{
+			name:   "boolean as a number",
+			raw:    `{"forbidFullAccessPolicy": 1}`,
+			wantIn: []string{"forbidFullAccessPolicy", `"1"`},
+		},
+		{
+			name:   "minAvailabilityZones 0",
+			raw:    `{"minAvailabilityZones": "0"}`,
+			wantIn: []string{"minAvailabilityZones", `"0"`, "1 to 32"},
+		},
+		{
+			name:   "minAvailabilityZones -1",
+			raw:    `{"minAvailabilityZones": -1}`,
+			wantIn: []string{"minAvailabilityZones", `"-1"`},
+		},
+		{
+			name:   "minAvailabilityZones in words",
+			raw:    `{"minAvailabilityZones": "two"}`,
+			wantIn: []string{"minAvailabilityZones", `"two"`},
+		},
+		{
+			name:   "minAvailabilityZones fraction",
+			raw:    `{"minAvailabilityZones": 1.5}`,
+			wantIn: []string{"minAvailabilityZones", `"1.5"`},
+		},
+		{
+			name:   "minAvailabilityZones 33",
+			raw:    `{"minAvailabilityZones": "33"}`,
+			wantIn: []string{"minAvailabilityZones", `"33"`},
+		},
+		{
+			name:   "executionRoleName with a path",
+			raw:    `{"executionRoleName": "service-role/rule"}`,
+			wantIn: []string{"executionRoleName", "no path"},
+		},
+		{
+			name:   "executionRoleName too long",
+			raw:    `{"executionRoleName": "` + strings.Repeat("r", 65) + `"}`,
+			wantIn: []string{"executionRoleName"},
+		},
+		{
+			name:   "not JSON",
+			raw:    `serviceNames=ec2`,
+			wantIn: []string{"ruleParameters", "not a JSON object"},
+		},
+		{
+			name:   "JSON array",
+			raw:    `["ec2"]`,
+			wantIn: []string{"ruleParameters", "not a JSON object"},
+		},
+		{
+			name:   "JSON string",
+			raw:    `"ec2"`,
+			wantIn: []string{"ruleParameters", "not a JSON object"},
+		},
+		{
+			name:   "list value",
+			raw:    `{"serviceNames": ["ec2", "ssm"]}`,
+			wantIn: []string{"serviceNames", "must be a string", `["ec2", "ssm"]`},
+		},
+		{
+			name:   "long list value is abbreviated",
+			raw:    `{"vpcIds": ["vpc-1a2b3c4d", "vpc-2a2b3c4d", "vpc-3a2b3c4d"]}`,
+			wantIn: []string{"vpcIds", `must be a string, got ["vpc-1a2b3c4d", "vpc-2a2b3c4d", "vpc-3a…`},
+		},
+		{
+			name:   "object value",
+			raw:    `{"vpcIds": {"id": "vpc-1a2b3c4d"}}`,
+			wantIn: []string{"vpcIds", "must be a string"},
+		},
+		{
+			name:   "null value",
+			raw:    `{"exemptTag": null}`,
+			wantIn: []string{"exemptTag", "must be a string, got null"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := rule.ParseParams(tt.raw, testRegion)
+			require.Error(t, err)
+			assert.True(t, errors.Is(err, rule.ErrInvalidParams), "error %q does not wrap ErrInvalidParams", err)
+			for _, want := range tt.wantIn {
+				assert.Contains(t, err.Error(), want)
+			}
+			assert.Equal(t, rule.Params{}, got, "a failed parse returns no parameters")
+		})
+	}
+}
+
+func TestParamsNeeds(t *testing.T) {
+	tests := []struct {
+		name                   string
+		raw                    string
+		wantSubnets, wantGroup bool
+	}{
+		{name: "defaults", raw: ""},
+		{name: "one AZ", raw: `{"minAvailabilityZones": "1"}`},
+		{name: "two AZs", raw: `{"minAvailabilityZones": "2"}`, wantSubnets: true},
+		{name: "HTTPS", raw: `{"requireHttpsFromVpc": "true"}`, wantGroup: true},
+		{name: "DNS and policy need neither", raw: `{"requirePrivateDns": "true", "forbidFullAccessPolicy": "true"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := parseParams(t, tt.raw)
+			assert.Equal(t, tt.wantSubnets, p.NeedsSubnets())
+			assert.Equal(t, tt.wantGroup, p.NeedsSecurityGroups())
+		})
+	}
+}
+
+func TestParamsEndpointServiceNames(t *testing.T) {
+	p := parseParams(t, `{"serviceNames": "ec2, ecr.api"}`)
+	assert.Equal(t, []string{
+		"com.amazonaws.us-east-1.ec2", "com.amazonaws.us-east-1.ec2-fips",
+		"cn.com.amazonaws.us-east-1.ec2", "cn.com.amazonaws.us-east-1.ec2-fips",
+		"com.amazonaws.us-east-1.ecr.api", "com.amazonaws.us-east-1.ecr.api-fips",
+		"cn.com.amazonaws.us-east-1.ecr.api", "cn.com.amazonaws.us-east-1.ecr.api-fips",
+	}, p.EndpointServiceNames(testRegion))
+
+	// Every name the filter asks for is one Matches accepts, so the filter never hides a
+	// qualifying endpoint nor fetches one the rule would ignore.
+	for _, svc := range p.Services {
+		for _, name := range svc.EndpointServiceNames(testRegion) {
+			assert.True(t, svc.Matches(name, testRegion), name)
+		}
+	}
+
+	assert.Equal(t, rule.Params{}.EndpointServiceNames("cn-north-1"), rule.Service{Name: "ec2"}.EndpointServiceNames("cn-north-1"),
+		"a zero Params asks for the default service")
+}
+
+func TestParamNames(t *testing.T) {
+	assert.Equal(t, []string{
+		rule.ParamExecutionRoleName, rule.ParamExemptTag, rule.ParamForbidFullAccessPolicy,
+		rule.ParamMinAvailabilityZones, rule.ParamRequireHTTPSFromVPC, rule.ParamRequirePrivateDNS,
+		rule.ParamServiceName, rule.ParamServiceNames, rule.ParamVPCIDs,
+	}, rule.ParamNames())
+}
+
+func TestTagString(t *testing.T) {
+	assert.Equal(t, "k", rule.Tag{Key: "k"}.String())
+	assert.Equal(t, "k=v", rule.Tag{Key: "k", Value: "v", HasValue: true}.String())
+	assert.Equal(t, "k=", rule.Tag{Key: "k", HasValue: true}.String())
+}

@@ -1,0 +1,373 @@
+package rule_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
+)
+
+const (
+	testRegion   = "us-east-1"
+	testAccount  = "111122223333"
+	otherAccount = "444455556666"
+	testVPCID    = "vpc-0a1b2c3d4e5f60718"
+	otherVPCID   = "vpc-1a2b3c4d"
+
+	ec2Service    = "com.amazonaws.us-east-1.ec2"
+	noEC2Endpoint = "No Interface endpoint for " + ec2Service + ": create one with private DNS in subnets of several AZs."
+)
+
+var testScope = rule.Scope{Region: testRegion, AccountID: testAccount}
+
+// testVPC returns the VPC most cases evaluate: owned by the evaluated account, untagged.
+func testVPC() rule.VPC {
+	return rule.VPC{ID: testVPCID, OwnerID: testAccount, CIDRBlocks: []string{"10.0.0.0/16"}}
+}
+
+// interfaceEndpoint returns an Interface endpoint of testVPCID.
+func interfaceEndpoint(id, serviceName, state string) rule.Endpoint {
+	return rule.Endpoint{ID: id, VPCID: testVPCID, ServiceName: serviceName, Type: "Interface", State: state}
+}
+
+// parseParams parses raw for testRegion; a test whose parameters do not parse is itself wrong.
+func parseParams(t *testing.T, raw string) rule.Params {
+	t.Helper()
+	p, err := rule.ParseParams(raw, testRegion)
+	require.NoError(t, err, "parameters %s", raw)
+	return p
+}
+
+// vpcResult returns the Result for testVPCID.
+func vpcResult(c rule.Compliance, annotation string) rule.Result {
+	return rule.Result{ResourceType: rule.ResourceTypeVPC, ResourceID: testVPCID, Compliance: c, Annotation: annotation}
+}
+
+func TestEvaluate(t *testing.T) {
+	gateway := interfaceEndpoint("vpce-0gateway", ec2Service, "available")
+	gateway.Type = "Gateway"
+	otherVPC := interfaceEndpoint("vpce-0othervpc", ec2Service, "available")
+	otherVPC.VPCID = otherVPCID
+	tagged := func(tags map[string]string) rule.VPC {
+		v := testVPC()
+		v.Tags = tags
+		return v
+	}
+	shared := testVPC()
+	shared.OwnerID = otherAccount
+	ownerUnknown := testVPC()
+	ownerUnknown.OwnerID = ""
+
+	tests := []struct {
+		name      string
+		vpc       rule.VPC
+		endpoints []rule.Endpoint
+		params    string // ruleParameters JSON
+		scope     rule.Scope
+		want      rule.Result
+	}{
+		{
+			name:      "available ec2 interface endpoint is compliant",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0ec2", ec2Service, "available")},
+			want:      vpcResult(rule.Compliant, "vpce-0ec2 (com.amazonaws.us-east-1.ec2) is an available Interface endpoint."),
+		},
+		{
+			name: "no endpoint",
+			vpc:  testVPC(),
+			want: vpcResult(rule.NonCompliant, noEC2Endpoint),
+		},
+		{
+			name:      "ec2messages is another service, not a substring match",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0msgs", "com.amazonaws.us-east-1.ec2messages", "available")},
+			want:      vpcResult(rule.NonCompliant, noEC2Endpoint),
+		},
+		{
+			name:      "endpoint of another VPC is ignored",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{otherVPC},
+			want:      vpcResult(rule.NonCompliant, noEC2Endpoint),
+		},
+		{
+			name:      "endpoint to another region's ec2 does not count",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0west", "com.amazonaws.us-west-2.ec2", "available")},
+			want:      vpcResult(rule.NonCompliant, noEC2Endpoint),
+		},
+		{
+			name:      "FIPS endpoint counts",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0fips", "com.amazonaws.us-east-1.ec2-fips", "available")},
+			want:      vpcResult(rule.Compliant, "vpce-0fips (com.amazonaws.us-east-1.ec2-fips) is an available Interface endpoint."),
+		},
+		{
+			name:      "China partition name counts in a China region",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0cn", "cn.com.amazonaws.cn-north-1.ec2", "available")},
+			scope:     rule.Scope{Region: "cn-north-1", AccountID: testAccount},
+			want:      vpcResult(rule.Compliant, "vpce-0cn (cn.com.amazonaws.cn-north-1.ec2) is an available Interface endpoint."),
+		},
+		{
+			name:      "common name counts in a China region",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0cn", "com.amazonaws.cn-north-1.ec2", "available")},
+			scope:     rule.Scope{Region: "cn-north-1", AccountID: testAccount},
+			want:      vpcResult(rule.Compliant, "vpce-0cn (com.amazonaws.cn-north-1.ec2) is an available Interface endpoint."),
+		},
+		{
+			name:      "China partition name does not count in another region",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0cn", "cn.com.amazonaws.cn-north-1.ec2", "available")},
+			want:      vpcResult(rule.NonCompliant, noEC2Endpoint),
+		},
+		{
+			name:      "Gateway endpoint does not count and is named",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{gateway},
+			want:      vpcResult(rule.NonCompliant, "No qualifying Interface endpoint for com.amazonaws.us-east-1.ec2: vpce-0gateway is type Gateway, not Interface."),
+		},
+		{
+			name: "endpoint without type or state is reported as unknown",
+			vpc:  testVPC(),
+			endpoints: []rule.Endpoint{
+				{ID: "vpce-0bare", VPCID: testVPCID, ServiceName: ec2Service},
+				interfaceEndpoint("vpce-0nostate", ec2Service, ""),
+			},
+			want: vpcResult(rule.NonCompliant, "No qualifying Interface endpoint for com.amazonaws.us-east-1.ec2: vpce-0bare is type unknown, not Interface, is unknown; vpce-0nostate is unknown."),
+		},
+		{
+			name: "one qualifying endpoint among several",
+			vpc:  testVPC(),
+			endpoints: []rule.Endpoint{
+				interfaceEndpoint("vpce-0pending", ec2Service, "pending"),
+				gateway,
+				otherVPC,
+				interfaceEndpoint("vpce-0msgs", "com.amazonaws.us-east-1.ec2messages", "available"),
+				interfaceEndpoint("vpce-0good", ec2Service, "available"),
+				interfaceEndpoint("vpce-0second", ec2Service, "available"),
+			},
+			want: vpcResult(rule.Compliant, "vpce-0good (com.amazonaws.us-east-1.ec2) is an available Interface endpoint."),
+		},
+		{
+			name: "several failing endpoints are all named",
+			vpc:  testVPC(),
+			endpoints: []rule.Endpoint{
+				interfaceEndpoint("vpce-0pending", ec2Service, "pending"),
+				gateway,
+				interfaceEndpoint("vpce-0failed", ec2Service, "failed"),
+			},
+			want: vpcResult(rule.NonCompliant, "No qualifying Interface endpoint for com.amazonaws.us-east-1.ec2: vpce-0pending is pending; vpce-0gateway is type Gateway, not Interface; vpce-0failed is failed."),
+		},
+		{
+			name:      "several services with one missing names the missing one",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0ec2", ec2Service, "available")},
+			params:    `{"serviceNames": "ec2, ecr.api"}`,
+			want:      vpcResult(rule.NonCompliant, "No Interface endpoint for com.amazonaws.us-east-1.ecr.api: create one with private DNS in subnets of several AZs."),
+		},
+		{
+			name: "several services all present",
+			vpc:  testVPC(),
+			endpoints: []rule.Endpoint{
+				interfaceEndpoint("vpce-0ecr", "com.amazonaws.us-east-1.ecr.api", "available"),
+				interfaceEndpoint("vpce-0ec2", ec2Service, "available"),
+			},
+			params: `{"serviceNames": "ec2, ecr.api"}`,
+			want: vpcResult(rule.Compliant, "vpce-0ec2 (com.amazonaws.us-east-1.ec2) is an available Interface endpoint. "+
+				"vpce-0ecr (com.amazonaws.us-east-1.ecr.api) is an available Interface endpoint."),
+		},
+		{
+			name:      "several services all missing names each, in parameter order",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0ecr", "com.amazonaws.us-east-1.ecr.api", "pending")},
+			params:    `{"serviceNames": "ecr.api, ec2"}`,
+			want: vpcResult(rule.NonCompliant, "No qualifying Interface endpoint for com.amazonaws.us-east-1.ecr.api: vpce-0ecr is pending. "+
+				noEC2Endpoint),
+		},
+		{
+			name: "shared VPC is evaluated in its owner's account",
+			vpc:  shared,
+			want: vpcResult(rule.NotApplicable, "Shared VPC owned by account 444455556666; it is evaluated in its owner's account."),
+		},
+		{
+			name: "VPC of unknown owner is evaluated",
+			vpc:  ownerUnknown,
+			want: vpcResult(rule.NonCompliant, noEC2Endpoint),
+		},
+		{
+			name:  "scope without account evaluates every VPC",
+			vpc:   shared,
+			scope: rule.Scope{Region: testRegion},
+			want:  vpcResult(rule.NonCompliant, noEC2Endpoint),
+		},
+		{
+			name:   "VPC listed in vpcIds is evaluated",
+			vpc:    testVPC(),
+			params: `{"vpcIds": "vpc-1a2b3c4d, vpc-0a1b2c3d4e5f60718"}`,
+			want:   vpcResult(rule.NonCompliant, noEC2Endpoint),
+		},
+		{
+			name:   "VPC not listed in vpcIds is not applicable",
+			vpc:    testVPC(),
+			params: `{"vpcIds": "vpc-1a2b3c4d"}`,
+			want:   vpcResult(rule.NotApplicable, "VPC is not listed in the rule parameter vpcIds."),
+		},
+		{
+			name:   "exemptTag key present exempts whatever its value",
+			vpc:    tagged(map[string]string{"ec2-10-exempt": ""}),
+			params: `{"exemptTag": "ec2-10-exempt"}`,
+			want:   vpcResult(rule.NotApplicable, "Exempted by tag ec2-10-exempt (rule parameter exemptTag)."),
+		},
+		{
+			name:   "exemptTag key absent",
+			vpc:    tagged(map[string]string{"Name": "prod"}),
+			params: `{"exemptTag": "ec2-10-exempt"}`,
+			want:   vpcResult(rule.NonCompliant, noEC2Endpoint),
+		},
+		{
+			name:   "exemptTag key=value with matching value exempts",
+			vpc:    tagged(map[string]string{"Compliance": "exempt"}),
+			params: `{"exemptTag": "Compliance=exempt"}`,
+			want:   vpcResult(rule.NotApplicable, "Exempted by tag Compliance=exempt (rule parameter exemptTag)."),
+		},
+		{
+			name:   "exemptTag key=value with another value does not exempt",
+			vpc:    tagged(map[string]string{"Compliance": "required"}),
+			params: `{"exemptTag": "Compliance=exempt"}`,
+			want:   vpcResult(rule.NonCompliant, noEC2Endpoint),
+		},
+		{
+			name:   "exemptTag value is compared exactly",
+			vpc:    tagged(map[string]string{"Compliance": "Exempt"}),
+			params: `{"exemptTag": "Compliance=exempt"}`,
+			want:   vpcResult(rule.NonCompliant, noEC2Endpoint),
+		},
+		{
+			name:      "exemptTag wins over a compliant endpoint",
+			vpc:       tagged(map[string]string{"Compliance": "exempt"}),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0ec2", ec2Service, "available")},
+			params:    `{"exemptTag": "Compliance=exempt"}`,
+			want:      vpcResult(rule.NotApplicable, "Exempted by tag Compliance=exempt (rule parameter exemptTag)."),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := parseParams(t, tt.params)
+			scope := tt.scope
+			if scope == (rule.Scope{}) {
+				scope = testScope
+			}
+			got := rule.Evaluate(tt.vpc, tt.endpoints, rule.Inventory{}, p, scope)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestEvaluateEndpointStates(t *testing.T) {
+	tests := []struct {
+		state string
+		want  rule.Compliance
+	}{
+		{state: "available", want: rule.Compliant}, // as the EC2 API returns it
+		{state: "Available", want: rule.Compliant}, // as aws-sdk-go-v2's types.StateAvailable reads
+		{state: "AVAILABLE", want: rule.Compliant},
+		{state: "pending", want: rule.NonCompliant},
+		{state: "pendingAcceptance", want: rule.NonCompliant},
+		{state: "PendingAcceptance", want: rule.NonCompliant},
+		{state: "deleting", want: rule.NonCompliant},
+		{state: "deleted", want: rule.NonCompliant},
+		{state: "failed", want: rule.NonCompliant},
+		{state: "rejected", want: rule.NonCompliant},
+		{state: "expired", want: rule.NonCompliant},
+	}
+	for _, tt := range tests {
+		t.Run(tt.state, func(t *testing.T) {
+			ep := interfaceEndpoint("vpce-0ec2", ec2Service, tt.state)
+			got := rule.Evaluate(testVPC(), []rule.Endpoint{ep}, rule.Inventory{}, parseParams(t, ""), testScope)
+
+			want := vpcResult(rule.Compliant, "vpce-0ec2 (com.amazonaws.us-east-1.ec2) is an available Interface endpoint.")
+			if tt.want == rule.NonCompliant {
+				want = vpcResult(rule.NonCompliant, "No qualifying Interface endpoint for com.amazonaws.us-east-1.ec2: vpce-0ec2 is "+tt.state+".")
+			}
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+func TestEvaluateInterfaceTypeIsCaseInsensitive(t *testing.T) {
+	ep := interfaceEndpoint("vpce-0ec2", ec2Service, "available")
+	ep.Type = "interface"
+	got := rule.Evaluate(testVPC(), []rule.Endpoint{ep}, rule.Inventory{}, parseParams(t, ""), testScope)
+	assert.Equal(t, vpcResult(rule.Compliant, "vpce-0ec2 (com.amazonaws.us-east-1.ec2) is an available Interface endpoint."), got)
+}
+
+// A zero Params, as a caller that skips ParseParams would pass, checks the default service rather
+// than finding nothing to require and passing every VPC.
+func TestEvaluateZeroParamsChecksEC2(t *testing.T) {
+	got := rule.Evaluate(testVPC(), nil, rule.Inventory{}, rule.Params{}, testScope)
+	assert.Equal(t, vpcResult(rule.NonCompliant, noEC2Endpoint), got)
+
+	ep := interfaceEndpoint("vpce-0ec2", ec2Service, "available")
+	got = rule.Evaluate(testVPC(), []rule.Endpoint{ep}, rule.Inventory{}, rule.Params{}, testScope)
+	assert.Equal(t, vpcResult(rule.Compliant, "vpce-0ec2 (com.amazonaws.us-east-1.ec2) is an available Interface endpoint."), got)
+}
+
+func TestEvaluateAnnotationFitsPutEvaluations(t *testing.T) {
+	manyFailing := make([]rule.Endpoint, 50)
+	for i := range manyFailing {
+		manyFailing[i] = interfaceEndpoint(fmt.Sprintf("vpce-0%016x", i), ec2Service, "pendingAcceptance")
+	}
+	longTag := testVPC()
+	longKey := strings.Repeat("ключ", 32) // 128 characters, 256 bytes
+	longValue := strings.Repeat("é", 256)
+	longTag.Tags = map[string]string{longKey: longValue}
+
+	tests := []struct {
+		name       string
+		vpc        rule.VPC
+		endpoints  []rule.Endpoint
+		params     string
+		compliance rule.Compliance
+		wantPrefix string
+	}{
+		{
+			name:       "50 failing endpoints",
+			vpc:        testVPC(),
+			endpoints:  manyFailing,
+			compliance: rule.NonCompliant,
+			wantPrefix: "No qualifying Interface endpoint for com.amazonaws.us-east-1.ec2: vpce-00000000000000000 is pendingAcceptance; vpce-00000000000000001 is pendingAcceptance; ",
+		},
+		{
+			name:       "many missing services",
+			vpc:        testVPC(),
+			params:     `{"serviceNames": "ec2, ecr.api, ecr.dkr, ssm, ssmmessages, ec2messages, logs, sts, kms, secretsmanager"}`,
+			compliance: rule.NonCompliant,
+			wantPrefix: noEC2Endpoint + " No Interface endpoint for com.amazonaws.us-east-1.ecr.api",
+		},
+		{
+			name:       "longest exempt tag, in multi-byte characters",
+			vpc:        longTag,
+			params:     `{"exemptTag": "` + longKey + "=" + longValue + `"}`,
+			compliance: rule.NotApplicable,
+			wantPrefix: "Exempted by tag " + longKey + "=éé",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := rule.Evaluate(tt.vpc, tt.endpoints, rule.Inventory{}, parseParams(t, tt.params), testScope)
+
+			assert.Equal(t, vpcResult(tt.compliance, got.Annotation), got)
+			assert.LessOrEqual(t, utf8.RuneCountInString(got.Annotation), rule.MaxAnnotationLength)
+			assert.Greater(t, utf8.RuneCountInString(got.Annotation), rule.MaxAnnotationLength*3/4, "cut far too short")
+			assert.True(t, utf8.ValidString(got.Annotation), "annotation is not valid UTF-8")
+			assert.True(t, strings.HasSuffix(got.Annotation, "…"), "cut annotation does not end with an ellipsis: %q", got.Annotation)
+			assert.True(t, strings.HasPrefix(got.Annotation, tt.wantPrefix), "annotation %q does not start with %q", got.Annotation, tt.wantPrefix)
+		})
+	}
+}
