@@ -168,12 +168,7 @@ func evaluateRegion(ctx context.Context, api ec2API, p rule.Params, s rule.Scope
 	if err != nil {
 		return nil, err
 	}
-	byVPC := groupByVPC(endpoints)
-	results := make([]rule.Result, 0, len(vpcs))
-	for _, v := range vpcs {
-		results = append(results, rule.Evaluate(v, byVPC[v.ID], inv, p, s))
-	}
-	return results, nil
+	return rule.EvaluateAll(vpcs, endpoints, inv, p, s), nil
 }
 
 // change evaluates a configuration change: the changed VPC, or the VPC of a changed endpoint.

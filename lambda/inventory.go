@@ -208,12 +208,3 @@ func uniqueIDs(endpoints []rule.Endpoint, ids func(rule.Endpoint) []string) []st
 	}
 	return out
 }
-
-// groupByVPC indexes endpoints by their VPC.
-func groupByVPC(endpoints []rule.Endpoint) map[string][]rule.Endpoint {
-	out := make(map[string][]rule.Endpoint)
-	for _, e := range endpoints {
-		out[e.VPCID] = append(out[e.VPCID], e)
-	}
-	return out
-}

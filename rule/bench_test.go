@@ -58,31 +58,7 @@ func sweepInventory() ([]rule.VPC, []rule.Endpoint, rule.Inventory) {
 	return vpcs, endpoints, inv
 }
 
-// groupByVPC indexes endpoints by VPC ID, as a sweep does before evaluating each VPC: Evaluate
-// scans every endpoint it is given, so passing the whole listing for each VPC would be quadratic.
-// It counts first and copies the endpoints once into one array, which the map's slices share;
-// appending to each VPC's slice instead (appendByVPC) regrows and recopies every slice.
-func groupByVPC(endpoints []rule.Endpoint) map[string][]rule.Endpoint {
-	counts := make(map[string]int)
-	for _, ep := range endpoints {
-		counts[ep.VPCID]++
-	}
-	byVPC := make(map[string][]rule.Endpoint, len(counts))
-	all := make([]rule.Endpoint, len(endpoints))
-	next := 0
-	for _, ep := range endpoints {
-		group, ok := byVPC[ep.VPCID]
-		if !ok {
-			n := counts[ep.VPCID]
-			group = all[next : next : next+n]
-			next += n
-		}
-		byVPC[ep.VPCID] = append(group, ep)
-	}
-	return byVPC
-}
-
-// appendByVPC is the obvious grouping, kept to show what groupByVPC saves.
+// appendByVPC is the obvious grouping, kept to show what rule.GroupByVPC saves.
 func appendByVPC(endpoints []rule.Endpoint) map[string][]rule.Endpoint {
 	byVPC := make(map[string][]rule.Endpoint)
 	for _, ep := range endpoints {
@@ -91,12 +67,12 @@ func appendByVPC(endpoints []rule.Endpoint) map[string][]rule.Endpoint {
 	return byVPC
 }
 
-// sweep evaluates every VPC against its own endpoints, grouped by group.
-func sweep(vpcs []rule.VPC, endpoints []rule.Endpoint, inv rule.Inventory, p rule.Params, group func([]rule.Endpoint) map[string][]rule.Endpoint) []rule.Result {
-	byVPC := group(endpoints)
+// appendSweep is rule.EvaluateAll with the obvious grouping, kept to show what it saves.
+func appendSweep(vpcs []rule.VPC, endpoints []rule.Endpoint, inv rule.Inventory, p rule.Params, s rule.Scope) []rule.Result {
+	byVPC := appendByVPC(endpoints)
 	results := make([]rule.Result, 0, len(vpcs))
 	for _, vpc := range vpcs {
-		results = append(results, rule.Evaluate(vpc, byVPC[vpc.ID], inv, p, testScope))
+		results = append(results, rule.Evaluate(vpc, byVPC[vpc.ID], inv, p, s))
 	}
 	return results
 }
@@ -106,11 +82,11 @@ func BenchmarkEvaluateSweep(b *testing.B) {
 	for _, bc := range []struct {
 		name   string
 		params string
-		group  func([]rule.Endpoint) map[string][]rule.Endpoint
+		sweep  func([]rule.VPC, []rule.Endpoint, rule.Inventory, rule.Params, rule.Scope) []rule.Result
 	}{
-		{name: "defaults", params: "", group: groupByVPC},
-		{name: "defaults/append-grouping", params: "", group: appendByVPC},
-		{name: "all-checks", params: allChecks, group: groupByVPC},
+		{name: "defaults", params: "", sweep: rule.EvaluateAll},
+		{name: "defaults/append-grouping", params: "", sweep: appendSweep},
+		{name: "all-checks", params: allChecks, sweep: rule.EvaluateAll},
 	} {
 		p, err := rule.ParseParams(bc.params, testRegion)
 		if err != nil {
@@ -118,7 +94,7 @@ func BenchmarkEvaluateSweep(b *testing.B) {
 		}
 		// The sweep's verdicts are checked once, so the benchmark measures work that is right.
 		counts := map[rule.Compliance]int{}
-		for _, res := range sweep(vpcs, endpoints, inv, p, bc.group) {
+		for _, res := range bc.sweep(vpcs, endpoints, inv, p, testScope) {
 			counts[res.Compliance]++
 		}
 		if want := (map[rule.Compliance]int{rule.Compliant: sweepVPCs * 9 / 10, rule.NonCompliant: sweepVPCs / 10}); fmt.Sprint(counts) != fmt.Sprint(want) {
@@ -128,7 +104,7 @@ func BenchmarkEvaluateSweep(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				sweep(vpcs, endpoints, inv, p, bc.group)
+				bc.sweep(vpcs, endpoints, inv, p, testScope)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/sweepVPCs, "ns/vpc")
 		})
@@ -138,7 +114,7 @@ func BenchmarkEvaluateSweep(b *testing.B) {
 		name  string
 		group func([]rule.Endpoint) map[string][]rule.Endpoint
 	}{
-		{name: "group-only/counted", group: groupByVPC},
+		{name: "group-only/counted", group: rule.GroupByVPC},
 		{name: "group-only/append", group: appendByVPC},
 	} {
 		if got := bc.group(endpoints); len(got) != sweepVPCs || len(got[vpcs[0].ID]) != sweepEndpointsPerVPC {

@@ -40,7 +40,11 @@ func practiceFailures(vpc VPC, ep Endpoint, inv Inventory, p Params, svc Service
 	}
 	if p.MinAvailabilityZones > 1 {
 		if n := countAZs(ep, inv); n < p.MinAvailabilityZones {
-			out = append(out, fmt.Sprintf("spans %d AZ (needs %d)", n, p.MinAvailabilityZones))
+			unit := "AZs"
+			if n == 1 {
+				unit = "AZ"
+			}
+			out = append(out, fmt.Sprintf("spans %d %s (needs %d)", n, unit, p.MinAvailabilityZones))
 		}
 	}
 	if p.ForbidFullAccessPolicy && IsFullAccessPolicy(ep.PolicyDocument, svc) {

@@ -121,12 +121,12 @@ func TestEvaluatePractices(t *testing.T) {
 			name:   "no subnet inventory at all",
 			inv:    &rule.Inventory{},
 			params: `{"minAvailabilityZones": "2"}`,
-			want:   vpcResult(rule.NonCompliant, noQualifyingEC2+"vpce-0ec2 spans 0 AZ (needs 2)."),
+			want:   vpcResult(rule.NonCompliant, noQualifyingEC2+"vpce-0ec2 spans 0 AZs (needs 2)."),
 		},
 		{
 			name:   "two AZs fall short of three",
 			params: `{"minAvailabilityZones": "3"}`,
-			want:   vpcResult(rule.NonCompliant, noQualifyingEC2+"vpce-0ec2 spans 2 AZ (needs 3)."),
+			want:   vpcResult(rule.NonCompliant, noQualifyingEC2+"vpce-0ec2 spans 2 AZs (needs 3)."),
 		},
 		{
 			name:   "two AZs meet two",

@@ -97,6 +97,40 @@ func Evaluate(vpc VPC, endpoints []Endpoint, inv Inventory, p Params, s Scope) R
 	return res
 }
 
+// EvaluateAll returns the verdict on every VPC, each against its own endpoints, in the order of
+// vpcs: the decision of a periodic sweep.
+func EvaluateAll(vpcs []VPC, endpoints []Endpoint, inv Inventory, p Params, s Scope) []Result {
+	byVPC := GroupByVPC(endpoints)
+	results := make([]Result, 0, len(vpcs))
+	for _, vpc := range vpcs {
+		results = append(results, Evaluate(vpc, byVPC[vpc.ID], inv, p, s))
+	}
+	return results
+}
+
+// GroupByVPC indexes endpoints by VPC ID. Evaluate scans every endpoint it is given, so a sweep
+// passes each VPC only its own. It counts first and copies the endpoints once into one array that
+// the map's slices share; appending to each VPC's slice would regrow and recopy every slice.
+func GroupByVPC(endpoints []Endpoint) map[string][]Endpoint {
+	counts := make(map[string]int)
+	for _, ep := range endpoints {
+		counts[ep.VPCID]++
+	}
+	byVPC := make(map[string][]Endpoint, len(counts))
+	all := make([]Endpoint, len(endpoints))
+	next := 0
+	for _, ep := range endpoints {
+		group, ok := byVPC[ep.VPCID]
+		if !ok {
+			n := counts[ep.VPCID]
+			group = all[next : next : next+n]
+			next += n
+		}
+		byVPC[ep.VPCID] = append(group, ep)
+	}
+	return byVPC
+}
+
 // notApplicable returns why vpc is out of the rule's scope, if it is.
 func notApplicable(vpc VPC, p Params, s Scope) (string, bool) {
 	if vpc.OwnerID != "" && s.AccountID != "" && vpc.OwnerID != s.AccountID {
