@@ -24,7 +24,8 @@ var accessDeniedCodes = map[string]bool{
 func apiError(action string, err error) error {
 	var ae smithy.APIError
 	if errors.As(err, &ae) && accessDeniedCodes[ae.ErrorCode()] {
-		return fmt.Errorf("%s: %w: the function's role needs IAM permission %s (%s)", action, ErrAccessDenied, action, err)
+		// Both wrapped: callers branch on ErrAccessDenied and may still read the API error code.
+		return fmt.Errorf("%s: %w: the function's role needs IAM permission %s (%w)", action, ErrAccessDenied, action, err)
 	}
 	return fmt.Errorf("%s: %w", action, err)
 }

@@ -274,8 +274,12 @@ func describeVPC(ctx context.Context, api ec2API, id string) (rule.VPC, bool, er
 	return rule.VPC{}, false, nil
 }
 
-// evaluateVPC reads the endpoints (and the facts their checks need) of one VPC and decides.
+// evaluateVPC reads the endpoints (and the facts their checks need) of one VPC and decides. A VPC
+// out of the rule's scope costs no read.
 func evaluateVPC(ctx context.Context, api ec2API, req request, vpc rule.VPC) (rule.Result, error) {
+	if res, ok := rule.OutOfScope(vpc, req.params, req.scope()); ok {
+		return res, nil
+	}
 	endpoints, err := listEndpoints(ctx, api, req.params, req.region, vpc.ID)
 	if err != nil {
 		return rule.Result{}, err

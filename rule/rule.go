@@ -71,12 +71,10 @@ type Inventory struct {
 // Evaluate returns the verdict on vpc given the endpoints that belong to it. Endpoints of other
 // VPCs are ignored, so callers may pass a whole account's listing.
 func Evaluate(vpc VPC, endpoints []Endpoint, inv Inventory, p Params, s Scope) Result {
-	res := Result{ResourceType: ResourceTypeVPC, ResourceID: vpc.ID}
-	if reason, ok := notApplicable(vpc, p, s); ok {
-		res.Compliance = NotApplicable
-		res.Annotation = Truncate(reason)
+	if res, ok := OutOfScope(vpc, p, s); ok {
 		return res
 	}
+	res := Result{ResourceType: ResourceTypeVPC, ResourceID: vpc.ID}
 
 	var missing, found []string
 	for _, svc := range p.services() {
@@ -129,6 +127,17 @@ func GroupByVPC(endpoints []Endpoint) map[string][]Endpoint {
 		byVPC[ep.VPCID] = append(group, ep)
 	}
 	return byVPC
+}
+
+// OutOfScope returns the NOT_APPLICABLE result for a VPC the rule does not apply to — shared from
+// another account, not listed in vpcIds, or exempted by tag — and whether it is one. It needs no
+// endpoints, so callers can skip reading them.
+func OutOfScope(vpc VPC, p Params, s Scope) (Result, bool) {
+	reason, ok := notApplicable(vpc, p, s)
+	if !ok {
+		return Result{}, false
+	}
+	return Result{ResourceType: ResourceTypeVPC, ResourceID: vpc.ID, Compliance: NotApplicable, Annotation: Truncate(reason)}, true
 }
 
 // notApplicable returns why vpc is out of the rule's scope, if it is.
