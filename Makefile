@@ -6,7 +6,13 @@ LAMBDA_FLAGS := -tags lambda.norpc $(GOFLAGS_COMMON) -ldflags='-s -w'
 
 FUZZTIME ?= 10s
 
-.PHONY: build build-RuleFunction test lint fuzz package clean
+# The local stand-ins for AWS that the integration tests and `make demo` run. `make tools`
+# provides them where they are missing, in .venv/ and .tools/ (both ignored by git), where
+# lambda/internal/localaws looks for them.
+MOTO_VERSION := 5.2.1
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+
+.PHONY: build build-RuleFunction test lint fuzz package clean tools demo
 
 ## build: the Lambda artifact, bootstrap for provided.al2023 on arm64
 build:
@@ -17,7 +23,7 @@ build-RuleFunction:
 	GOOS=linux GOARCH=arm64 go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./lambda
 
 ## test: every test: unit, template, integration against moto and the runtime emulator
-test:
+test: tools
 	go test $(GOFLAGS_COMMON) -count=1 ./...
 
 ## lint: go vet, gofmt, go mod tidy, cfn-lint
@@ -42,6 +48,34 @@ package: build
 	rm -f dist/function.zip
 	if command -v zip >/dev/null; then zip -q -9 dist/function.zip bootstrap; else python3 -m zipfile -c dist/function.zip bootstrap; fi
 	@ls -l bootstrap dist/function.zip | awk '{printf "%-18s %9d bytes (%.2f MiB)\n", $$9, $$5, $$5/1048576}'
+
+## tools: moto_server (on PATH or $$MOTO_SERVER, else pip-installed into .venv) and the Lambda
+## Runtime Interface Emulator (installed into .tools from the Go module proxy). A tool that cannot
+## be installed fails CI (CI=true); elsewhere the tests that need it are skipped, saying why.
+tools:
+	@if [ -n "$$MOTO_SERVER" ]; then \
+	  echo "moto_server: $$MOTO_SERVER (MOTO_SERVER)"; \
+	elif command -v moto_server >/dev/null 2>&1; then \
+	  echo "moto_server: $$(command -v moto_server)"; \
+	elif [ -x .venv/bin/moto_server ]; then \
+	  echo "moto_server: .venv/bin/moto_server"; \
+	else \
+	  echo "moto_server: installing moto[server]==$(MOTO_VERSION) into .venv"; \
+	  { python3 -m venv .venv && .venv/bin/pip install --quiet 'moto[server]==$(MOTO_VERSION)'; } || { \
+	    echo "tools: could not install moto (needs python3 with venv, and PyPI)"; [ "$$CI" != true ] || exit 1; }; \
+	fi
+	@if [ -x .tools/aws-lambda-rie ]; then \
+	  echo "aws-lambda-rie: .tools/aws-lambda-rie"; \
+	else \
+	  echo "aws-lambda-rie: installing $(RIE_VERSION) into .tools"; \
+	  GOBIN="$(CURDIR)/.tools" go install $(GOFLAGS_COMMON) github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION) || { \
+	    echo "tools: could not install aws-lambda-rie"; [ "$$CI" != true ] || exit 1; }; \
+	fi
+
+## demo: the function, run by the runtime emulator against moto and a local AWS Config, on a
+## small estate: prints what it reports and the API calls it makes
+demo: tools
+	go run $(GOFLAGS_COMMON) ./lambda/internal/demo
 
 clean:
 	rm -rf bootstrap dist

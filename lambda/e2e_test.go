@@ -1,0 +1,231 @@
+package main
+
+// End-to-end tests: the real bootstrap, built for this machine, run by the Lambda Runtime
+// Interface Emulator with its AWS calls sent to moto and the Config fake; and the audit
+// command of the same binary, run as a user would.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/localaws"
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
+)
+
+// e2eBootstrap returns the function's bootstrap for this machine, built once per test run.
+func e2eBootstrap(t *testing.T) string {
+	t.Helper()
+	s := &itestShared
+	s.buildOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if s.bootstrapDir, s.buildErr = os.MkdirTemp("", "ec2-vpc-endpoint-rule-e2e-"); s.buildErr == nil {
+			s.bootstrap, s.buildErr = localaws.BuildBootstrap(ctx, s.bootstrapDir)
+		}
+	})
+	require.NoError(t, s.buildErr)
+	return s.bootstrap
+}
+
+// e2eEstate seeds the estate the end-to-end tests look at.
+func e2eEstate(t *testing.T, r *itestRig) map[string]localaws.SeededVPC {
+	return r.seedVPCs(t,
+		localaws.VPCSpec{Name: "compliant", AZs: []string{"us-east-1a", "us-east-1b"}, Endpoints: []localaws.EndpointSpec{{Service: itestEC2, PrivateDNS: true}}},
+		localaws.VPCSpec{Name: "no-endpoint"},
+		localaws.VPCSpec{Name: "ec2messages-only", AZs: []string{"us-east-1a"}, Endpoints: []localaws.EndpointSpec{{Service: itestMessage, PrivateDNS: true}}},
+		localaws.VPCSpec{Name: "endpoint-deleted", AZs: []string{"us-east-1a"}, Endpoints: []localaws.EndpointSpec{{Service: itestEC2, PrivateDNS: true, Deleted: true}}},
+	)
+}
+
+func TestEndToEndRuntime(t *testing.T) {
+	r := itestSetup(t)
+	bootstrap := e2eBootstrap(t)
+	vpcs := e2eEstate(t, r)
+	defaultVPC := r.defaultVPC(t)
+
+	rt, err := localaws.StartRuntime(t.Context(), localaws.RuntimeOptions{
+		Bootstrap: bootstrap, Region: itestRegion, EC2URL: r.moto.URL, ConfigURL: r.config.URL,
+	})
+	localaws.RequireTools(t, err)
+	t.Cleanup(rt.Stop)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("runtime emulator and function log (end):\n%s", itestTail(rt.Output(), 8000))
+		}
+	})
+
+	invoke := func(t *testing.T, event any) []byte {
+		t.Helper()
+		r.resetCalls()
+		r.config.Reset()
+		body, err := rt.Invoke(t.Context(), event)
+		require.NoError(t, err)
+		return body
+	}
+	// A handler that returns no error answers JSON null.
+	succeeded := func(t *testing.T, body []byte) {
+		t.Helper()
+		fe, failed := localaws.AsFunctionError(body)
+		require.False(t, failed, "function error %s: %s", fe.Type, fe.Message)
+		assert.JSONEq(t, "null", string(body))
+	}
+	noEC2 := "No Interface endpoint for " + itestEC2
+
+	t.Run("scheduled sweep", func(t *testing.T) {
+		body := invoke(t, itestScheduled(t, itestSweepTime, ""))
+		succeeded(t, body)
+		itestAssertEvaluations(t, itestReported(r.config), itestSweepTime,
+			itestVPC(vpcs["compliant"].ID, rule.Compliant, vpcs["compliant"].Endpoints[0].ID),
+			itestVPC(vpcs["no-endpoint"].ID, rule.NonCompliant, noEC2),
+			itestVPC(vpcs["ec2messages-only"].ID, rule.NonCompliant, noEC2),
+			itestVPC(vpcs["endpoint-deleted"].ID, rule.NonCompliant, vpcs["endpoint-deleted"].Endpoints[0].ID+" is deleted"),
+			itestVPC(defaultVPC, rule.NonCompliant, noEC2),
+		)
+		itestAssertPuts(t, r.config)
+		assert.Equal(t, map[string]int{
+			"DescribeVpcs": 1, "DescribeVpcEndpoints": 1, "GetComplianceDetailsByConfigRule": 1, "PutEvaluations": 1,
+		}, r.calls())
+	})
+
+	t.Run("endpoint change", func(t *testing.T) {
+		v := vpcs["compliant"]
+		body := invoke(t, itestChange(t, itestEndpointItem(v, v.Endpoints[0], "ResourceDiscovered", itestChangeTime), ""))
+		succeeded(t, body)
+		itestAssertEvaluations(t, itestReported(r.config), itestChangeTime,
+			itestVPC(v.ID, rule.Compliant, v.Endpoints[0].ID),
+			itestWant{rule.ResourceTypeVPCEndpoint, v.Endpoints[0].ID, rule.NotApplicable, []string{"re-evaluated " + v.ID + ": COMPLIANT"}},
+		)
+		assert.Equal(t, map[string]int{"DescribeVpcs": 1, "DescribeVpcEndpoints": 1, "PutEvaluations": 1}, r.calls())
+	})
+
+	// Invalid events fail the invocation, with the error in the answer, and put nothing; the
+	// runtime keeps serving the next event.
+	invalid := []struct {
+		name    string
+		event   any
+		message string
+	}{
+		{name: "not a Config event", event: []byte(`[1, 2, 3]`), message: "cannot unmarshal"},
+		{
+			name:    "unhandled message type",
+			event:   itestEvent(t, map[string]any{"messageType": "ConfigurationSnapshotDeliveryCompleted", "notificationCreationTime": itestTime(itestChangeTime)}, ""),
+			message: ErrInvalidEvent.Error(),
+		},
+		{
+			name:    "invalid rule parameters",
+			event:   itestScheduled(t, itestSweepTime, `{"serviceNames":""}`),
+			message: rule.ErrInvalidParams.Error(),
+		},
+	}
+	for _, tt := range invalid {
+		t.Run(tt.name, func(t *testing.T) {
+			body := invoke(t, tt.event)
+			fe, ok := localaws.AsFunctionError(body)
+			require.True(t, ok, "answer %s is not a function error", body)
+			assert.NotEmpty(t, fe.Type)
+			assert.Contains(t, fe.Message, tt.message)
+			assert.Empty(t, r.calls(), "an invalid event makes no call")
+		})
+	}
+
+	t.Run("valid event after invalid ones", func(t *testing.T) {
+		v := vpcs["ec2messages-only"]
+		body := invoke(t, itestChange(t, itestVPCItem(v, "OK", itestChangeTime), ""))
+		succeeded(t, body)
+		itestAssertEvaluations(t, itestReported(r.config), itestChangeTime, itestVPC(v.ID, rule.NonCompliant, noEC2))
+		assert.Equal(t, map[string]int{"DescribeVpcEndpoints": 1, "PutEvaluations": 1}, r.calls())
+	})
+}
+
+// e2eAuditReport is the audit command's JSON output, as a user's script would read it.
+type e2eAuditReport struct {
+	Region    string `json:"region"`
+	AccountID string `json:"accountId"`
+	Results   []struct {
+		VPCID      string `json:"vpcId"`
+		Compliance string `json:"compliance"`
+		Annotation string `json:"annotation"`
+	} `json:"results"`
+	Summary struct {
+		VPCs          int `json:"vpcs"`
+		Compliant     int `json:"compliant"`
+		NonCompliant  int `json:"nonCompliant"`
+		NotApplicable int `json:"notApplicable"`
+	} `json:"summary"`
+}
+
+func TestEndToEndAudit(t *testing.T) {
+	r := itestSetup(t)
+	bootstrap := e2eBootstrap(t)
+	vpcs := e2eEstate(t, r)
+	defaultVPC := r.defaultVPC(t)
+
+	// The audit runs with a user's environment: here test credentials, and EC2 and STS at moto.
+	// Config is the fake, to show that the audit never calls it.
+	run := func(t *testing.T, args ...string) (e2eAuditReport, int) {
+		t.Helper()
+		r.resetCalls()
+		cmd := exec.CommandContext(t.Context(), bootstrap, append([]string{"audit"}, args...)...)
+		cmd.Env = []string{
+			"PATH=" + os.Getenv("PATH"),
+			"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_EC2_METADATA_DISABLED=true",
+			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+			"AWS_ENDPOINT_URL_EC2=" + r.moto.URL, "AWS_ENDPOINT_URL_STS=" + r.moto.URL,
+			"AWS_ENDPOINT_URL_CONFIG_SERVICE=" + r.config.URL,
+		}
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			code = exit.ExitCode()
+		} else {
+			require.NoError(t, err)
+		}
+		var report e2eAuditReport
+		require.NoError(t, json.Unmarshal(stdout.Bytes(), &report), "stdout: %s\nstderr: %s", stdout.String(), stderr.String())
+		assert.Empty(t, r.config.Calls(), "the audit calls no Config API")
+		assert.Equal(t, map[string]int{"GetCallerIdentity": 1, "DescribeVpcs": 1, "DescribeVpcEndpoints": 1}, r.moto.Counts())
+		return report, code
+	}
+	verdicts := func(report e2eAuditReport) map[string]string {
+		out := make(map[string]string)
+		for _, res := range report.Results {
+			out[res.VPCID] = res.Compliance
+		}
+		return out
+	}
+
+	t.Run("non-compliant VPCs fail the audit", func(t *testing.T) {
+		report, code := run(t, "--region", itestRegion, "--output", "json")
+		assert.Equal(t, 1, code, "exit code")
+		assert.Equal(t, itestRegion, report.Region)
+		assert.Equal(t, itestAccount, report.AccountID)
+		assert.Equal(t, map[string]string{
+			vpcs["compliant"].ID:        "COMPLIANT",
+			vpcs["no-endpoint"].ID:      "NON_COMPLIANT",
+			vpcs["ec2messages-only"].ID: "NON_COMPLIANT",
+			vpcs["endpoint-deleted"].ID: "NON_COMPLIANT",
+			defaultVPC:                  "NON_COMPLIANT",
+		}, verdicts(report))
+		assert.Equal(t, 5, report.Summary.VPCs)
+		assert.Equal(t, 4, report.Summary.NonCompliant)
+	})
+
+	t.Run("only compliant VPCs in scope pass", func(t *testing.T) {
+		report, code := run(t, "--region", itestRegion, "--output", "json", "--vpc-ids", vpcs["compliant"].ID)
+		assert.Equal(t, 0, code, "exit code")
+		assert.Equal(t, 1, report.Summary.Compliant)
+		assert.Equal(t, 4, report.Summary.NotApplicable)
+	})
+}

@@ -1,0 +1,31 @@
+package localaws
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+)
+
+// AWSConfig returns an SDK configuration for the local servers: region and static test
+// credentials (so instance metadata is never asked), loaded as the function loads its own.
+func AWSConfig(ctx context.Context, region string, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
+	opts := append([]func(*config.LoadOptions) error{
+		config.WithRegion(region),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
+	}, optFns...)
+	return config.LoadDefaultConfig(ctx, opts...)
+}
+
+// EC2Client returns an EC2 client that sends its calls to url (a Moto's URL or ServerURL).
+func EC2Client(cfg aws.Config, url string) *ec2.Client {
+	return ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+// ConfigClient returns an AWS Config client that sends its calls to url (a ConfigService's URL).
+func ConfigClient(cfg aws.Config, url string) *configservice.Client {
+	return configservice.NewFromConfig(cfg, func(o *configservice.Options) { o.BaseEndpoint = aws.String(url) })
+}

@@ -1,0 +1,172 @@
+package localaws
+
+import (
+	"maps"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Call is one API request as it arrived at a local server.
+type Call struct {
+	// Op is the operation, e.g. DescribeVpcs or PutEvaluations.
+	Op string
+	// Time is when the request arrived.
+	Time time.Time
+	// Input is the decoded request: url.Values for EC2 (and the other query-protocol services
+	// moto serves), *PutEvaluationsInput or *GetComplianceDetailsInput for Config; nil when the
+	// request could not be decoded.
+	Input any
+	// Status is the HTTP status answered; 0 while the call is in progress or when it was never
+	// answered (a Hang fault).
+	Status int
+	// ErrorCode is the AWS error code answered, if this package chose it (an injected fault or
+	// the Config fake's validation); errors from moto itself show only in Status.
+	ErrorCode string
+}
+
+// Fault is what a local server answers instead of serving a call normally: an error (Code or
+// Status set), no answer (Hang), or, on PutEvaluations, refused evaluations.
+type Fault struct {
+	// Code is the AWS error code to answer, e.g. ThrottlingException, RequestLimitExceeded,
+	// UnauthorizedOperation, AccessDeniedException, InternalError.
+	Code string
+	// Message is the error message; a default is used when empty.
+	Message string
+	// Status is the HTTP status; 0 means 400 for an error Code. A Status of 400 or more without
+	// a Code answers InternalFailure.
+	Status int
+	// Hang holds the request open, answering nothing, until the client gives up or the server
+	// stops: an endpoint that does not answer.
+	Hang bool
+	// RefuseEvaluations, on a PutEvaluations call to the Config fake that is otherwise served,
+	// answers the first RefuseEvaluations evaluations of the call (all, if it is larger) as
+	// FailedEvaluations and does not store them.
+	RefuseEvaluations int
+}
+
+// FaultFunc decides whether the n-th call of operation op (counting from 1 since the server's
+// last Reset or ResetCalls, retries included: each is a call on the wire) is answered with a
+// fault; nil means it is served normally.
+type FaultFunc func(op string, n int) *Fault
+
+// isError reports whether f is answered as an error.
+func (f *Fault) isError() bool { return f != nil && (f.Code != "" || f.Status >= 400) }
+
+// errorAnswer returns the status, code and message of an error fault, with defaults applied.
+func (f *Fault) errorAnswer() (status int, code, message string) {
+	status, code, message = f.Status, f.Code, f.Message
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	if code == "" {
+		code = "InternalFailure"
+	}
+	if message == "" {
+		message = "Fault injected by the test: " + code + "."
+	}
+	return status, code, message
+}
+
+// recorder records the calls a server receives and decides the faults to answer.
+type recorder struct {
+	mu     sync.Mutex
+	calls  []Call
+	counts map[string]int
+	faults FaultFunc
+}
+
+// begin records the arrival of a call and returns its index and the fault to answer, if any.
+func (r *recorder) begin(op string, input any) (int, *Fault) {
+	r.mu.Lock()
+	if r.counts == nil {
+		r.counts = make(map[string]int)
+	}
+	r.counts[op]++
+	n := r.counts[op]
+	r.calls = append(r.calls, Call{Op: op, Time: time.Now(), Input: input})
+	i := len(r.calls) - 1
+	faults := r.faults
+	r.mu.Unlock()
+	if faults == nil {
+		return i, nil
+	}
+	return i, faults(op, n)
+}
+
+// end records how call i was answered.
+func (r *recorder) end(i, status int, errorCode string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i < len(r.calls) {
+		r.calls[i].Status = status
+		r.calls[i].ErrorCode = errorCode
+	}
+}
+
+func (r *recorder) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = nil
+	r.counts = nil
+	r.faults = nil
+}
+
+func (r *recorder) setFaults(f FaultFunc) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.faults = f
+}
+
+func (r *recorder) snapshot() []Call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Call, len(r.calls))
+	copy(out, r.calls)
+	return out
+}
+
+func (r *recorder) countsCopy() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]int, len(r.counts))
+	maps.Copy(out, r.counts)
+	return out
+}
+
+// statusWriter remembers the status a handler answered.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets a reverse proxy stream through the writer.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// hang blocks until the request is abandoned by its client or stopping closes, then drops the
+// connection without an answer.
+func hang(r *http.Request, stopping <-chan struct{}) {
+	select {
+	case <-r.Context().Done():
+	case <-stopping:
+	}
+	panic(http.ErrAbortHandler)
+}
