@@ -33,7 +33,10 @@ const testModeToken = "TESTMODE"
 // ErrInvalidEvent is wrapped by every error about a malformed or unsupported event.
 var ErrInvalidEvent = errors.New("invalid AWS Config event")
 
-var accountIDPattern = regexp.MustCompile(`^\d{12}$`)
+var (
+	accountIDPattern = regexp.MustCompile(`^\d{12}$`)
+	vpcIDPattern     = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
+)
 
 // request is a Config event, decoded and validated: everything an invocation acts on.
 type request struct {
@@ -50,6 +53,8 @@ type request struct {
 	orderingTime time.Time
 	// item is set for change notifications (oversized ones leave item.configuration empty).
 	item *configurationItem
+	// previousVPCID is the VPC a deleted endpoint belonged to, when the item's diff names it.
+	previousVPCID string
 }
 
 func (r request) testMode() bool { return r.resultToken == testModeToken }
@@ -63,6 +68,43 @@ type invokingEvent struct {
 	ConfigurationItemSummary *configurationItem `json:"configurationItemSummary"`
 	NotificationCreationTime string             `json:"notificationCreationTime"`
 	AWSAccountID             string             `json:"awsAccountId"`
+	ConfigurationItemDiff    *itemDiff          `json:"configurationItemDiff"`
+}
+
+// itemDiff is a change notification's configurationItemDiff: what changed, with the previous
+// values. For a deletion it holds the last configuration and relationships.
+type itemDiff struct {
+	ChangedProperties map[string]struct {
+		PreviousValue json.RawMessage `json:"previousValue"`
+	} `json:"changedProperties"`
+}
+
+// previousVPCID returns the VPC a deleted endpoint belonged to: from the previous configuration's
+// vpcId, or from a previous relationship with an AWS::EC2::VPC. It returns "" when the diff names
+// none; a previous value of another shape is not an error, only no answer.
+func (d *itemDiff) previousVPCID() string {
+	if d == nil {
+		return ""
+	}
+	if c, ok := d.ChangedProperties["Configuration"]; ok {
+		var prev endpointConfiguration
+		if json.Unmarshal(c.PreviousValue, &prev) == nil && vpcIDPattern.MatchString(prev.VPCID) {
+			return prev.VPCID
+		}
+	}
+	for name, c := range d.ChangedProperties {
+		if !strings.HasPrefix(name, "Relationships.") {
+			continue
+		}
+		var rel struct {
+			ResourceType string `json:"resourceType"`
+			ResourceID   string `json:"resourceId"`
+		}
+		if json.Unmarshal(c.PreviousValue, &rel) == nil && rel.ResourceType == rule.ResourceTypeVPC && vpcIDPattern.MatchString(rel.ResourceID) {
+			return rel.ResourceID
+		}
+	}
+	return ""
 }
 
 // configurationItem is the part of a configuration item (or its oversized summary) the rule reads.
@@ -171,6 +213,9 @@ func decodeEvent(ev events.ConfigEvent, region string) (request, error) {
 			ErrInvalidEvent, item.ResourceID, item.Region, region)
 	}
 	req.item = item
+	if item.ResourceType == rule.ResourceTypeVPCEndpoint {
+		req.previousVPCID = ie.ConfigurationItemDiff.previousVPCID()
+	}
 	req.orderingTime, err = parseEventTime(field+".configurationItemCaptureTime", item.CaptureTime)
 	return req, err
 }

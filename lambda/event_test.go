@@ -252,3 +252,41 @@ func TestEndpointVPCID(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidEvent, "configuration %s", raw)
 	}
 }
+
+func TestItemDiffPreviousVPCID(t *testing.T) {
+	tests := []struct {
+		name string
+		diff string
+		want string
+	}{
+		{name: "no diff", diff: `null`, want: ""},
+		{name: "no changed properties", diff: `{"changedProperties":{},"changeType":"CREATE"}`, want: ""},
+		{
+			name: "previous configuration",
+			diff: `{"changedProperties":{"Configuration":{"previousValue":{"vpcEndpointId":"vpce-1","vpcId":"vpc-0a1b2c3d4e5f60718"},"updatedValue":null,"changeType":"DELETE"}},"changeType":"DELETE"}`,
+			want: "vpc-0a1b2c3d4e5f60718",
+		},
+		{
+			name: "previous relationship only",
+			diff: `{"changedProperties":{"Relationships.0":{"previousValue":{"resourceId":"subnet-0a1b2c3d","resourceType":"AWS::EC2::Subnet"},"changeType":"DELETE"},"Relationships.1":{"previousValue":{"resourceId":"vpc-1a2b3c4d","resourceType":"AWS::EC2::VPC","name":"Is contained in Vpc"},"changeType":"DELETE"}}}`,
+			want: "vpc-1a2b3c4d",
+		},
+		{
+			name: "previous values of other shapes are no answer, not an error",
+			diff: `{"changedProperties":{"Configuration":{"previousValue":"text"},"Relationships.0":{"previousValue":[1,2]}}}`,
+			want: "",
+		},
+		{
+			name: "a malformed VPC ID is not trusted",
+			diff: `{"changedProperties":{"Configuration":{"previousValue":{"vpcId":"vpc-XYZ"}}}}`,
+			want: "",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var d *itemDiff
+			require.NoError(t, json.Unmarshal([]byte(tt.diff), &d))
+			assert.Equal(t, tt.want, d.previousVPCID())
+		})
+	}
+}

@@ -48,6 +48,7 @@ var (
 	fixtureVPCCaptureTime      = time.Date(2024, 5, 13, 9, 14, 2, 810e6, time.UTC)
 	fixtureEndpointCaptureTime = time.Date(2024, 5, 13, 9, 20, 31, 117e6, time.UTC)
 	fixtureDeletedCaptureTime  = time.Date(2024, 5, 14, 2, 41, 55, 208e6, time.UTC)
+	fixtureEndpointDeletedTime = time.Date(2024, 5, 14, 11, 2, 9, 884e6, time.UTC)
 )
 
 // fixtureEC2ServiceNames are the four endpoint service names that provide EC2 in us-east-1.

@@ -178,6 +178,11 @@ func change(ctx context.Context, api ec2API, req request) ([]evaluation, error) 
 		return []evaluation{notApplicable(req, item.ResourceType, item.ResourceID, "Resource left the rule's scope.")}, nil
 	}
 	if why, ok := deletedStatuses[item.Status]; ok {
+		if item.ResourceType == rule.ResourceTypeVPCEndpoint && req.previousVPCID != "" {
+			// The endpoint is gone, but its VPC may have lost its only qualifying endpoint:
+			// re-evaluate the VPC the item's diff names, so the loss shows within minutes.
+			return endpointVPC(ctx, api, req, req.previousVPCID, "Endpoint "+why)
+		}
 		return []evaluation{notApplicable(req, item.ResourceType, item.ResourceID, "Resource "+why+".")}, nil
 	}
 	switch item.ResourceType {
@@ -236,9 +241,15 @@ func changedEndpoint(ctx context.Context, api ec2API, req request) ([]evaluation
 		vpcID = eps[0].VPCID
 	}
 
+	return endpointVPC(ctx, api, req, vpcID, "Endpoints are not evaluated themselves")
+}
+
+// endpointVPC evaluates the VPC vpcID for a change of the endpoint in req, and reports the
+// endpoint itself NOT_APPLICABLE with a note that leads with why.
+func endpointVPC(ctx context.Context, api ec2API, req request, vpcID, why string) ([]evaluation, error) {
 	endpointNote := func(vpcResult string) evaluation {
-		return notApplicable(req, rule.ResourceTypeVPCEndpoint, item.ResourceID,
-			"Endpoints are not evaluated themselves; this change re-evaluated "+vpcID+": "+vpcResult+".")
+		return notApplicable(req, rule.ResourceTypeVPCEndpoint, req.item.ResourceID,
+			why+"; this change re-evaluated "+vpcID+": "+vpcResult+".")
 	}
 	vpc, ok, err := describeVPC(ctx, api, vpcID)
 	if err != nil {

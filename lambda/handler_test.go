@@ -763,6 +763,32 @@ func TestHandlerChangedEndpoint(t *testing.T) {
 			wantNote: "re-evaluated " + fixtureVPCID,
 		},
 		{
+			// The deletion item has no configuration; its diff names the VPC the endpoint was in.
+			name:          "endpoint deleted: its VPC, named by the item's diff, is re-evaluated",
+			fixture:       "vpce-deleted.json",
+			vpcs:          []ec2types.Vpc{fakeVPC(fixtureVPCID, fixtureAccount)},
+			wantVPCLookup: true,
+			wantListing:   true,
+			want: []sentEvaluation{
+				{fixtureVPCType, fixtureVPCID, cfgtypes.ComplianceTypeNonCompliant, fixtureEndpointDeletedTime},
+				{fixtureEndpointType, fixtureEndpointID, cfgtypes.ComplianceTypeNotApplicable, fixtureEndpointDeletedTime},
+			},
+			wantNote: "Endpoint was deleted; this change re-evaluated " + fixtureVPCID + ": NON_COMPLIANT.",
+		},
+		{
+			name:          "endpoint deleted: another endpoint still qualifies",
+			fixture:       "vpce-deleted.json",
+			vpcs:          []ec2types.Vpc{fakeVPC(fixtureVPCID, fixtureAccount)},
+			live:          []ec2types.VpcEndpoint{fakeEndpoint("vpce-0fedcba9876543210", fixtureVPCID, fixtureEC2Service, "Interface", "available")},
+			wantVPCLookup: true,
+			wantListing:   true,
+			want: []sentEvaluation{
+				{fixtureVPCType, fixtureVPCID, cfgtypes.ComplianceTypeCompliant, fixtureEndpointDeletedTime},
+				{fixtureEndpointType, fixtureEndpointID, cfgtypes.ComplianceTypeNotApplicable, fixtureEndpointDeletedTime},
+			},
+			wantNote: ": COMPLIANT.",
+		},
+		{
 			name:     "oversized: endpoint gone",
 			fixture:  "vpce-oversized.json",
 			wantByID: true,
