@@ -112,6 +112,9 @@ func endpointFromAPI(e types.VpcEndpoint) rule.Endpoint {
 // those the endpoints use (a change event).
 func loadInventory(ctx context.Context, api ec2API, p rule.Params, endpoints []rule.Endpoint, all bool) (rule.Inventory, error) {
 	var inv rule.Inventory
+	// Only usable endpoints are checked. The others may name subnets and groups that are gone
+	// (EC2 lists a deleted endpoint for a while), which a request by ID answers with NotFound.
+	endpoints = slices.DeleteFunc(slices.Clone(endpoints), func(e rule.Endpoint) bool { return !e.Usable() })
 	if len(endpoints) == 0 {
 		return inv, nil
 	}

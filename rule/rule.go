@@ -45,6 +45,12 @@ type Endpoint struct {
 	PolicyDocument    string
 }
 
+// Usable reports whether ep is an available Interface endpoint: the only kind that can qualify,
+// and so the only kind whose subnets and security groups the practice checks read.
+func (ep Endpoint) Usable() bool {
+	return strings.EqualFold(ep.Type, "Interface") && strings.EqualFold(ep.State, "available")
+}
+
 // Result is the rule's verdict on one resource.
 type Result struct {
 	ResourceType string

@@ -371,3 +371,22 @@ func TestEvaluateAnnotationFitsPutEvaluations(t *testing.T) {
 		})
 	}
 }
+
+func TestEndpointUsable(t *testing.T) {
+	tests := []struct {
+		typ, state string
+		want       bool
+	}{
+		{"Interface", "available", true},
+		{"interface", "Available", true}, // SDK constants and API values differ in case
+		{"Interface", "pending", false},
+		{"Interface", "deleted", false},
+		{"Gateway", "available", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.typ+"/"+tt.state, func(t *testing.T) {
+			assert.Equal(t, tt.want, rule.Endpoint{Type: tt.typ, State: tt.state}.Usable())
+		})
+	}
+}

@@ -18,6 +18,9 @@ type VPCSpec struct {
 	Name string
 	// CIDR is the VPC's IPv4 block; empty means 10.<n>.0.0/16, n from the VPC's position.
 	CIDR string
+	// SecondaryCIDRs are more IPv4 blocks to associate with the VPC, in order, before its
+	// subnets are created (which are all carved from CIDR).
+	SecondaryCIDRs []string
 	// Tags are more tags for the VPC.
 	Tags map[string]string
 	// AZs are the Availability Zones (names, e.g. us-east-1a) to create one subnet in each;
@@ -37,6 +40,15 @@ type EndpointSpec struct {
 	PrivateDNS bool
 	// HTTPSFromVPC attaches a new security group allowing TCP 443 from the VPC's CIDR.
 	HTTPSFromVPC bool
+	// HTTPSFromGroup attaches a new security group allowing TCP 443 from the members of another
+	// new group (the clients'): a rule that references a group instead of a CIDR.
+	HTTPSFromGroup bool
+	// IngressGroups attaches one new security group per entry, with that entry's ingress
+	// permissions as given: any protocol, ports and CIDRs.
+	IngressGroups [][]types.IpPermission
+	// Subnets places an interface endpoint in some of the VPC's subnets only, by their index in
+	// VPCSpec.AZs; empty means all of them.
+	Subnets []int
 	// Policy is the endpoint policy document; empty leaves the default full-access policy.
 	Policy string
 	// Deleted deletes the endpoint once created.
@@ -49,6 +61,8 @@ type SeededVPC struct {
 	ID        string
 	CIDR      string
 	SubnetIDs []string
+	// SecondaryCIDRs are the blocks associated after CIDR, as the spec listed them.
+	SecondaryCIDRs []string
 	// Endpoints are in the order of the spec's.
 	Endpoints []SeededEndpoint
 }
@@ -58,6 +72,10 @@ type SeededEndpoint struct {
 	ID               string
 	Service          string
 	SecurityGroupIDs []string
+	// ClientGroupIDs are groups the endpoint's ingress rules reference, not attached to it.
+	ClientGroupIDs []string
+	// SubnetIDs are the subnets an interface endpoint was placed in.
+	SubnetIDs []string
 	// Deleted is set when the spec asked for the endpoint to be deleted.
 	Deleted bool
 }
@@ -97,6 +115,12 @@ func seedVPC(ctx context.Context, api *ec2.Client, i int, spec VPCSpec) (SeededV
 		return v, err
 	}
 	v.ID = aws.ToString(created.Vpc.VpcId)
+	for _, c := range spec.SecondaryCIDRs {
+		if _, err := api.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(v.ID), CidrBlock: aws.String(c)}); err != nil {
+			return v, fmt.Errorf("associate %s: %w", c, err)
+		}
+		v.SecondaryCIDRs = append(v.SecondaryCIDRs, c)
+	}
 
 	// Subnets are carved from the VPC's block: its first two octets, then one /24 per AZ.
 	var first, second int
@@ -147,7 +171,17 @@ func addEndpoint(ctx context.Context, api *ec2.Client, v SeededVPC, spec Endpoin
 	}
 	if typ == types.VpcEndpointTypeInterface {
 		in.SubnetIds = v.SubnetIDs
+		if len(spec.Subnets) > 0 {
+			in.SubnetIds = nil
+			for _, k := range spec.Subnets {
+				if k < 0 || k >= len(v.SubnetIDs) {
+					return ep, fmt.Errorf("subnet %d: the VPC has %d", k, len(v.SubnetIDs))
+				}
+				in.SubnetIds = append(in.SubnetIds, v.SubnetIDs[k])
+			}
+		}
 		in.PrivateDnsEnabled = aws.Bool(spec.PrivateDNS)
+		ep.SubnetIDs = in.SubnetIds
 	}
 	if spec.Policy != "" {
 		in.PolicyDocument = aws.String(spec.Policy)
@@ -177,6 +211,32 @@ func addEndpoint(ctx context.Context, api *ec2.Client, v SeededVPC, spec Endpoin
 		in.SecurityGroupIds = []string{id}
 		ep.SecurityGroupIDs = []string{id}
 	}
+	if spec.HTTPSFromGroup {
+		clients, err := createGroup(ctx, api, v, fmt.Sprintf("endpoint-clients-%d", len(v.Endpoints)), "Clients of the VPC's interface endpoints")
+		if err != nil {
+			return ep, err
+		}
+		ep.ClientGroupIDs = append(ep.ClientGroupIDs, clients)
+		id, err := createGroup(ctx, api, v, fmt.Sprintf("endpoint-https-from-clients-%d", len(v.Endpoints)), "HTTPS from the clients' group", types.IpPermission{
+			IpProtocol:       aws.String("tcp"),
+			FromPort:         aws.Int32(443),
+			ToPort:           aws.Int32(443),
+			UserIdGroupPairs: []types.UserIdGroupPair{{GroupId: aws.String(clients)}},
+		})
+		if err != nil {
+			return ep, err
+		}
+		in.SecurityGroupIds = append(in.SecurityGroupIds, id)
+		ep.SecurityGroupIDs = append(ep.SecurityGroupIDs, id)
+	}
+	for k, perms := range spec.IngressGroups {
+		id, err := createGroup(ctx, api, v, fmt.Sprintf("endpoint-ingress-%d-%d", len(v.Endpoints), k), "Ingress rules given by the test", perms...)
+		if err != nil {
+			return ep, err
+		}
+		in.SecurityGroupIds = append(in.SecurityGroupIds, id)
+		ep.SecurityGroupIDs = append(ep.SecurityGroupIDs, id)
+	}
 	created, err := api.CreateVpcEndpoint(ctx, in)
 	if err != nil {
 		return ep, err
@@ -188,6 +248,27 @@ func addEndpoint(ctx context.Context, api *ec2.Client, v SeededVPC, spec Endpoin
 		}
 	}
 	return ep, nil
+}
+
+// createGroup creates a security group in v with the ingress permissions perms (none: no rule)
+// and returns its ID.
+func createGroup(ctx context.Context, api *ec2.Client, v SeededVPC, name, description string, perms ...types.IpPermission) (string, error) {
+	sg, err := api.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+		VpcId:       aws.String(v.ID),
+		GroupName:   aws.String(name),
+		Description: aws.String(description),
+	})
+	if err != nil {
+		return "", fmt.Errorf("security group %s: %w", name, err)
+	}
+	id := aws.ToString(sg.GroupId)
+	if len(perms) == 0 {
+		return id, nil
+	}
+	if _, err := api.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(id), IpPermissions: perms}); err != nil {
+		return id, fmt.Errorf("ingress of security group %s: %w", name, err)
+	}
+	return id, nil
 }
 
 // DeleteEndpoint deletes a VPC endpoint.
@@ -214,7 +295,8 @@ func DeleteVPC(ctx context.Context, api *ec2.Client, v SeededVPC) error {
 		}
 	}
 	for _, ep := range v.Endpoints {
-		for _, sg := range ep.SecurityGroupIDs {
+		// The endpoint's groups go first: their rules reference the clients' groups.
+		for _, sg := range slices.Concat(ep.SecurityGroupIDs, ep.ClientGroupIDs) {
 			if _, err := api.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(sg)}); err != nil {
 				return fmt.Errorf("delete security group %s: %w", sg, err)
 			}
