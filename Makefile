@@ -49,6 +49,12 @@ package: build
 	if command -v zip >/dev/null; then zip -q -9 dist/function.zip bootstrap; else python3 -m zipfile -c dist/function.zip bootstrap; fi
 	@ls -l bootstrap dist/function.zip | awk '{printf "%-18s %9d bytes (%.2f MiB)\n", $$9, $$5, $$5/1048576}'
 
+## bench: the published figures, as one table with the machine: the rule's sweep (time, memory),
+## API calls per event, cold start and warm latency through the runtime emulator, package size
+.PHONY: bench
+bench: tools package
+	go run $(GOFLAGS_COMMON) ./lambda/internal/bench -zip dist/function.zip
+
 ## tools: moto_server (on PATH or $$MOTO_SERVER, else pip-installed into .venv) and the Lambda
 ## Runtime Interface Emulator (installed into .tools from the Go module proxy). A tool that cannot
 ## be installed fails CI (CI=true); elsewhere the tests that need it are skipped, saying why.

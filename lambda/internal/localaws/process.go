@@ -18,6 +18,8 @@ type process struct {
 	out  *tailBuffer
 	done chan struct{} // closed when the program has exited
 	err  error         // its exit status, once done is closed
+	// started is when the program was started: just before the fork.
+	started time.Time
 }
 
 // startProcess starts path with args and env (nil: this process's environment).
@@ -29,10 +31,11 @@ func startProcess(path string, args, env []string, dir string) (*process, error)
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.SysProcAttr = sysProcAttr()
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", path, err)
 	}
-	p := &process{name: path, cmd: cmd, out: out, done: make(chan struct{})}
+	p := &process{name: path, cmd: cmd, out: out, done: make(chan struct{}), started: started}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.done)

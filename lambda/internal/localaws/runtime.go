@@ -2,6 +2,7 @@ package localaws
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,6 +30,9 @@ type RuntimeOptions struct {
 	Timeout time.Duration
 	// Env holds more KEY=VALUE variables for the function, e.g. LOG_LEVEL=debug.
 	Env []string
+	// ReadyPoll is how often StartRuntime checks whether the emulator listens; 0 means 10 ms.
+	// Start-up measurements use a shorter one, so that the wait adds little to what they time.
+	ReadyPoll time.Duration
 }
 
 // Runtime is a running Lambda Runtime Interface Emulator serving one function.
@@ -57,6 +61,9 @@ func AsFunctionError(body []byte) (fe FunctionError, ok bool) {
 
 // runtimeStartTimeout bounds how long the emulator may take to listen.
 const runtimeStartTimeout = 15 * time.Second
+
+// defaultReadyPoll is how often StartRuntime checks whether the emulator listens.
+const defaultReadyPoll = 10 * time.Millisecond
 
 // StartRuntime starts aws-lambda-rie (found by FindRuntimeEmulator) with both of its addresses
 // on free loopback ports, running opts.Bootstrap with an environment made only of opts and test
@@ -112,7 +119,7 @@ func StartRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = waitListening(ctx, proc, invokeAddr)
+		err = waitListening(ctx, proc, invokeAddr, cmp.Or(opts.ReadyPoll, defaultReadyPoll))
 		if err == nil {
 			return &Runtime{URL: "http://" + invokeAddr + "/2015-03-31/functions/function/invocations", proc: proc}, nil
 		}
@@ -123,8 +130,9 @@ func StartRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 	}
 }
 
-// waitListening waits until addr accepts connections, or fails when proc exits or ctx ends.
-func waitListening(ctx context.Context, proc *process, addr string) error {
+// waitListening waits until addr accepts connections, trying every poll, or fails when proc
+// exits or ctx ends.
+func waitListening(ctx context.Context, proc *process, addr string, poll time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, runtimeStartTimeout)
 	defer cancel()
 	var d net.Dialer
@@ -138,7 +146,7 @@ func waitListening(ctx context.Context, proc *process, addr string) error {
 			return fmt.Errorf("%w before listening: %v", errExited, proc.err)
 		case <-ctx.Done():
 			return fmt.Errorf("not listening on %s: %w", addr, ctx.Err())
-		case <-time.After(10 * time.Millisecond):
+		case <-time.After(poll):
 		}
 	}
 }
@@ -178,6 +186,10 @@ func (r *Runtime) Invoke(ctx context.Context, event any) ([]byte, error) {
 	}
 	return body, nil
 }
+
+// Started returns when the emulator's process was started (just before the fork): the start of
+// a cold start, which ends when the first invocation is answered.
+func (r *Runtime) Started() time.Time { return r.proc.started }
 
 // Output returns the end of what the emulator and the function logged.
 func (r *Runtime) Output() string { return r.proc.output() }
