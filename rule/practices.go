@@ -30,7 +30,8 @@ const httpsPort = 443
 
 // practiceFailures lists, most important first, the opt-in practice checks an available
 // Interface endpoint fails: reachability, then private DNS, then AZ spread, then policy.
-func practiceFailures(vpc VPC, ep Endpoint, inv Inventory, p Params, svc Service) []string {
+func (e *evaluator) practiceFailures(vpc VPC, ep Endpoint, svc Service) []string {
+	p, inv := e.p, e.inv
 	var out []string
 	if p.RequireHTTPSFromVPC && !allowsHTTPSFromVPC(vpc, ep, inv) {
 		out = append(out, "has no security group allowing TCP 443 from the VPC")
@@ -47,7 +48,7 @@ func practiceFailures(vpc VPC, ep Endpoint, inv Inventory, p Params, svc Service
 			out = append(out, fmt.Sprintf("spans %d %s (needs %d)", n, unit, p.MinAvailabilityZones))
 		}
 	}
-	if p.ForbidFullAccessPolicy && IsFullAccessPolicy(ep.PolicyDocument, svc) {
+	if p.ForbidFullAccessPolicy && e.fullAccess(ep.PolicyDocument, svc) {
 		out = append(out, "has a full-access policy")
 	}
 	return out

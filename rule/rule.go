@@ -77,14 +77,45 @@ type Inventory struct {
 // Evaluate returns the verdict on vpc given the endpoints that belong to it. Endpoints of other
 // VPCs are ignored, so callers may pass a whole account's listing.
 func Evaluate(vpc VPC, endpoints []Endpoint, inv Inventory, p Params, s Scope) Result {
-	if res, ok := OutOfScope(vpc, p, s); ok {
+	e := evaluator{inv: inv, p: p, s: s}
+	return e.evaluate(vpc, endpoints)
+}
+
+// evaluator decides VPCs under one set of parameters and facts. With a policies memo it decides
+// each distinct endpoint policy once: a sweep meets the same few documents (AWS's default above
+// all) on thousands of endpoints, and reading them dominates a sweep with the policy check on.
+type evaluator struct {
+	inv      Inventory
+	p        Params
+	s        Scope
+	policies map[policyKey]bool // nil: no memo
+}
+
+type policyKey struct{ doc, service string }
+
+// fullAccess is IsFullAccessPolicy, remembered per document and service when e has a memo.
+func (e *evaluator) fullAccess(doc string, svc Service) bool {
+	if e.policies == nil {
+		return IsFullAccessPolicy(doc, svc)
+	}
+	k := policyKey{doc, svc.Name}
+	full, ok := e.policies[k]
+	if !ok {
+		full = IsFullAccessPolicy(doc, svc)
+		e.policies[k] = full
+	}
+	return full
+}
+
+func (e *evaluator) evaluate(vpc VPC, endpoints []Endpoint) Result {
+	if res, ok := OutOfScope(vpc, e.p, e.s); ok {
 		return res
 	}
 	res := Result{ResourceType: ResourceTypeVPC, ResourceID: vpc.ID}
 
 	var missing, found []string
-	for _, svc := range p.services() {
-		verdict := evaluateService(vpc, svc, endpoints, inv, p, s)
+	for _, svc := range e.p.services() {
+		verdict := e.evaluateService(vpc, svc, endpoints)
 		if verdict.ok {
 			found = append(found, verdict.text)
 		} else {
@@ -104,10 +135,11 @@ func Evaluate(vpc VPC, endpoints []Endpoint, inv Inventory, p Params, s Scope) R
 // EvaluateAll returns the verdict on every VPC, each against its own endpoints, in the order of
 // vpcs: the decision of a periodic sweep.
 func EvaluateAll(vpcs []VPC, endpoints []Endpoint, inv Inventory, p Params, s Scope) []Result {
+	e := evaluator{inv: inv, p: p, s: s, policies: make(map[policyKey]bool)}
 	byVPC := GroupByVPC(endpoints)
 	results := make([]Result, 0, len(vpcs))
 	for _, vpc := range vpcs {
-		results = append(results, Evaluate(vpc, byVPC[vpc.ID], inv, p, s))
+		results = append(results, e.evaluate(vpc, byVPC[vpc.ID]))
 	}
 	return results
 }
@@ -170,19 +202,19 @@ type serviceVerdict struct {
 
 // evaluateService decides whether vpc has a qualifying endpoint for svc, and says why in a
 // sentence that leads with what must change.
-func evaluateService(vpc VPC, svc Service, endpoints []Endpoint, inv Inventory, p Params, s Scope) serviceVerdict {
+func (e *evaluator) evaluateService(vpc VPC, svc Service, endpoints []Endpoint) serviceVerdict {
 	var problems []string
 	for _, ep := range endpoints {
-		if ep.VPCID != vpc.ID || !svc.Matches(ep.ServiceName, s.Region) {
+		if ep.VPCID != vpc.ID || !svc.Matches(ep.ServiceName, e.s.Region) {
 			continue
 		}
-		failures := endpointFailures(vpc, ep, inv, p, svc)
+		failures := e.endpointFailures(vpc, ep, svc)
 		if len(failures) == 0 {
-			return serviceVerdict{ok: true, text: ep.ID + " (" + ep.ServiceName + ") is an available Interface endpoint" + checkedSuffix(p) + "."}
+			return serviceVerdict{ok: true, text: ep.ID + " (" + ep.ServiceName + ") is an available Interface endpoint" + checkedSuffix(e.p) + "."}
 		}
 		problems = append(problems, ep.ID+" "+strings.Join(failures, ", "))
 	}
-	want := svc.FullName(s.Region)
+	want := svc.FullName(e.s.Region)
 	if len(problems) == 0 {
 		return serviceVerdict{text: "No Interface endpoint for " + want + ": create one with private DNS in subnets of several AZs."}
 	}
@@ -212,7 +244,7 @@ func checkedSuffix(p Params) string {
 }
 
 // endpointFailures lists, most important first, why ep does not qualify; none means it does.
-func endpointFailures(vpc VPC, ep Endpoint, inv Inventory, p Params, svc Service) []string {
+func (e *evaluator) endpointFailures(vpc VPC, ep Endpoint, svc Service) []string {
 	var out []string
 	if !strings.EqualFold(ep.Type, "Interface") {
 		out = append(out, "is type "+orUnknown(ep.Type)+", not Interface")
@@ -224,7 +256,7 @@ func endpointFailures(vpc VPC, ep Endpoint, inv Inventory, p Params, svc Service
 		// A wrong type or an unusable state is the whole story; further checks would be noise.
 		return out
 	}
-	return practiceFailures(vpc, ep, inv, p, svc)
+	return e.practiceFailures(vpc, ep, svc)
 }
 
 func orUnknown(s string) string {

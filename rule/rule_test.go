@@ -390,3 +390,24 @@ func TestEndpointUsable(t *testing.T) {
 		})
 	}
 }
+
+// EvaluateAll is Evaluate for each VPC with its own endpoints: grouping and the policy memo
+// change how much work a sweep does, never a verdict.
+func TestEvaluateAllMatchesEvaluate(t *testing.T) {
+	vpcs, endpoints, inv := sweepInventory()
+	vpcs = vpcs[:200]
+	for _, params := range []string{"", allChecks} {
+		p, err := rule.ParseParams(params, testRegion)
+		require.NoError(t, err)
+		var want []rule.Result
+		verdicts := map[rule.Compliance]int{}
+		for _, v := range vpcs {
+			res := rule.Evaluate(v, endpoints, inv, p, testScope)
+			want = append(want, res)
+			verdicts[res.Compliance]++
+		}
+		require.Positive(t, verdicts[rule.Compliant], "the sample must hold both verdicts")
+		require.Positive(t, verdicts[rule.NonCompliant], "the sample must hold both verdicts")
+		assert.Equal(t, want, rule.EvaluateAll(vpcs, endpoints, inv, p, testScope), "params %s", params)
+	}
+}
