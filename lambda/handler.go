@@ -77,7 +77,7 @@ func (h *handler) Handle(ctx context.Context, ev events.ConfigEvent) error {
 	return nil
 }
 
-func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) error {
+func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) (err error) {
 	req, err := decodeEvent(ev, h.region)
 	st.messageType = req.messageType
 	if err != nil {
@@ -87,6 +87,11 @@ func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) 
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.deadlineMargin))
 		defer cancel()
+		defer func() {
+			if err != nil && errors.Is(err, context.DeadlineExceeded) {
+				err = fmt.Errorf("stopped %s before the Lambda timeout: %w", h.deadlineMargin, err)
+			}
+		}()
 	}
 	c, err := h.clients(ctx, executionRoleARN(req))
 	if err != nil {
