@@ -23,7 +23,7 @@ func benchPages(n, size int) int {
 	return max(1, (n+size-1)/size)
 }
 
-// TestBenchSweepCallBudget checks issue 6's bound for a sweep of V VPCs and E endpoints of the
+// TestBenchSweepCallBudget checks the published bound for a sweep of V VPCs and E endpoints of the
 // rule's services: at most ⌈V/1000⌉ + ⌈E/1000⌉ describe calls (at least one each: an empty
 // listing is still a call), ⌈N/100⌉ puts for N evaluations (N = V, plus one per VPC that Config
 // holds a result for but that no longer exists), and the cleanup pages, ⌈R/100⌉ for R results

@@ -685,7 +685,7 @@ func TestIntegrationLargeSweep(t *testing.T) {
 		sizes = append(sizes, len(p.Evaluations))
 	}
 	assert.Equal(t, []int{100, 100, total - 200}, sizes, "evaluations per PutEvaluations call")
-	// Issue 6's bound for a sweep of V VPCs and E endpoints: at most ⌈V/1000⌉ + ⌈E/1000⌉
+	// The published bound for a sweep of V VPCs and E endpoints: at most ⌈V/1000⌉ + ⌈E/1000⌉
 	// describe calls, ⌈V/100⌉ puts, and the cleanup pages.
 	describes := r.moto.Counts()
 	assert.LessOrEqual(t, describes["DescribeVpcs"]+describes["DescribeVpcEndpoints"], (total+999)/1000+(endpoints+999)/1000)

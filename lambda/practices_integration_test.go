@@ -154,7 +154,7 @@ func TestPracticeHTTPSFromVPC(t *testing.T) {
 		want     rule.Compliance
 	}{
 		{
-			// The seed's group allows the primary block only.
+			// The seeded group allows the primary block only.
 			name:     "only the primary block allowed",
 			endpoint: localaws.EndpointSpec{HTTPSFromVPC: true},
 			want:     rule.NonCompliant,
@@ -622,7 +622,7 @@ func TestPracticeChangeEventCost(t *testing.T) {
 			assert.Contains(t, e.Annotation, ep.ID)
 			assert.Equal(t, tt.calls, r.calls())
 			if !strings.HasPrefix(tt.name, "oversized endpoint") {
-				assert.LessOrEqual(t, ptestTotal(r.calls()), 5, "issue 5: a change event stays within five calls")
+				assert.LessOrEqual(t, ptestTotal(r.calls()), 5, "a change event stays within five calls")
 			}
 			// A change event asks for the endpoint's own subnets and groups by ID, in one page.
 			for _, req := range ptestRequests(r, "DescribeSubnets") {
