@@ -195,7 +195,7 @@ func TestEndToEndAudit(t *testing.T) {
 		var report e2eAuditReport
 		require.NoError(t, json.Unmarshal(stdout.Bytes(), &report), "stdout: %s\nstderr: %s", stdout.String(), stderr.String())
 		assert.Empty(t, r.config.Calls(), "the audit calls no Config API")
-		assert.Equal(t, map[string]int{"GetCallerIdentity": 1, "DescribeVpcs": 1, "DescribeVpcEndpoints": 1}, r.moto.Counts())
+		assert.Equal(t, map[string]int{"GetCallerIdentity": 1, "DescribeVpcs": 1, "DescribeVpcEndpoints": 1}, r.moto.Operations())
 		return report, code
 	}
 	verdicts := func(report e2eAuditReport) map[string]string {

@@ -439,7 +439,7 @@ func TestFaultOutcomes(t *testing.T) {
 
 			err := r.h.Handle(t.Context(), ev)
 
-			assert.Equal(t, tt.calls, r.calls(), "calls on the wire, retries included")
+			assert.Equal(t, tt.calls, r.attempts(), "calls on the wire, retries included")
 			faultAssertPutsValid(t, r)
 			if tt.check != nil {
 				tt.check(t, r, err)
@@ -669,7 +669,7 @@ func TestFaultSweepFailsMidPut(t *testing.T) {
 		t.Logf("error: %v", err)
 		assert.ErrorContains(t, err, "put evaluations 101-200 of 203: config:PutEvaluations: ")
 		faultAssertAPIError(t, err, "ThrottlingException")
-		assert.Equal(t, withPuts(1+3), r.calls(), "batch 1 once, batch 2 three times (the SDK's attempts), batch 3 never")
+		assert.Equal(t, withPuts(1+3), r.attempts(), "batch 1 once, batch 2 three times (the SDK's attempts), batch 3 never")
 		storedBatch1(t, r)
 
 		// Lambda retries the invocation (the same event). Its sweep reads again, finds the VPCs
@@ -695,7 +695,7 @@ func TestFaultSweepFailsMidPut(t *testing.T) {
 
 		faultHang(t, r, sweep, faultOpPut, "put evaluations 101-200 of 203: config:PutEvaluations: ")
 
-		assert.Equal(t, withPuts(2), r.calls())
+		assert.Equal(t, withPuts(2), r.attempts())
 		storedBatch1(t, r)
 	})
 }

@@ -343,8 +343,8 @@ func invocations(ctx context.Context, root string, coldRuns, warmInvokes int) ([
 		if stored := config.Stored(); len(stored) != 1 || stored[0].Compliance != "COMPLIANT" {
 			return nil, sent, answered, fmt.Errorf("the change event stored %v, want the VPC COMPLIANT", stored)
 		}
-		calls = moto.Counts()
-		maps.Copy(calls, config.Counts())
+		calls = moto.Operations()
+		maps.Copy(calls, config.Operations())
 		return calls, sent, answered, nil
 	}
 

@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -102,7 +101,7 @@ func run(ctx context.Context, w io.Writer) error {
 
 	scheduled := event(map[string]any{
 		"awsAccountId":             account,
-		"notificationCreationTime": stamp(time.Now()),
+		"notificationCreationTime": localaws.Timestamp(time.Now()),
 		"messageType":              "ScheduledNotification",
 		"recordVersion":            "1.0",
 	})
@@ -125,7 +124,7 @@ func run(ctx context.Context, w io.Writer) error {
 	change := event(map[string]any{
 		"configurationItemDiff": nil,
 		"configurationItem": map[string]any{
-			"configurationItemCaptureTime": stamp(now),
+			"configurationItemCaptureTime": localaws.Timestamp(now),
 			"configurationItemStatus":      "ResourceDiscovered",
 			"configurationItemVersion":     "1.3",
 			"configurationStateId":         now.UnixMilli(),
@@ -146,7 +145,7 @@ func run(ctx context.Context, w io.Writer) error {
 				"privateDnsEnabled": true,
 			},
 		},
-		"notificationCreationTime": stamp(now),
+		"notificationCreationTime": localaws.Timestamp(now),
 		"messageType":              "ConfigurationItemChangeNotification",
 		"recordVersion":            "1.3",
 	})
@@ -269,20 +268,10 @@ func wrap(s string, width int) []string {
 }
 
 func event(invoking map[string]any) events.ConfigEvent {
-	b, err := json.Marshal(invoking)
+	rule := localaws.Rule{Region: region, AccountID: account, Name: ruleName, ID: "config-rule-demo01", ResultToken: "demo-result-token"}
+	ev, err := rule.Event(invoking, "")
 	if err != nil {
 		panic(err) // the demo's own maps always encode
 	}
-	return events.ConfigEvent{
-		Version:          "1.0",
-		InvokingEvent:    string(b),
-		ResultToken:      "demo-result-token",
-		ExecutionRoleArn: "arn:aws:iam::" + account + ":role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
-		ConfigRuleArn:    "arn:aws:config:" + region + ":" + account + ":config-rule/config-rule-demo01",
-		ConfigRuleName:   ruleName,
-		ConfigRuleID:     "config-rule-demo01",
-		AccountID:        account,
-	}
+	return ev
 }
-
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

@@ -144,6 +144,9 @@ func (c *ConfigService) Calls() []Call { return c.rec.snapshot() }
 // Counts returns the number of calls per operation received since the last reset.
 func (c *ConfigService) Counts() map[string]int { return c.rec.countsCopy() }
 
+// Operations returns the calls per operation since the last reset that were not SDK retries.
+func (c *ConfigService) Operations() map[string]int { return c.rec.operations() }
+
 // Puts returns every PutEvaluations request received since the last reset, in order, whatever
 // it was answered.
 func (c *ConfigService) Puts() []PutEvaluationsInput {
@@ -211,7 +214,7 @@ func (c *ConfigService) serve(w http.ResponseWriter, r *http.Request) {
 	} else {
 		decodeErr = &apiError{http.StatusBadRequest, errSerialization, err.Error()}
 	}
-	i, fault := c.rec.begin(op, input)
+	i, fault := c.rec.begin(op, input, r.Header)
 	var status int
 	var code string
 	switch {

@@ -227,6 +227,9 @@ func TestConfigServiceFaults(t *testing.T) {
 		require.Len(t, calls, 2)
 		assert.Equal(t, "ThrottlingException", calls[0].ErrorCode)
 		assert.Equal(t, http.StatusOK, calls[1].Status)
+		assert.Equal(t, []int{1, 2}, []int{calls[0].Attempt, calls[1].Attempt}, "the SDK's attempt numbers")
+		assert.Equal(t, map[string]int{"PutEvaluations": 2}, cs.Counts(), "every request")
+		assert.Equal(t, map[string]int{"PutEvaluations": 1}, cs.Operations(), "the operation, once")
 		assert.Len(t, cs.Stored(), 3)
 	})
 

@@ -125,6 +125,9 @@ func (m *Moto) Calls() []Call { return m.rec.snapshot() }
 // Counts returns the number of calls per operation the front received since the last reset.
 func (m *Moto) Counts() map[string]int { return m.rec.countsCopy() }
 
+// Operations returns the calls per operation since the last reset that were not SDK retries.
+func (m *Moto) Operations() map[string]int { return m.rec.operations() }
+
 // ResetCalls forgets the recorded calls and counts, keeping moto's state and the fault hook.
 func (m *Moto) ResetCalls() {
 	m.rec.mu.Lock()
@@ -168,7 +171,7 @@ func (m *Moto) serveFront(proxy http.Handler) http.Handler {
 		if op == "" {
 			op = r.Method + " " + r.URL.Path
 		}
-		i, fault := m.rec.begin(op, values)
+		i, fault := m.rec.begin(op, values, r.Header)
 		sw := &statusWriter{ResponseWriter: w}
 		var code string
 		switch {

@@ -3,6 +3,8 @@ package localaws
 import (
 	"maps"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -23,6 +25,22 @@ type Call struct {
 	// ErrorCode is the AWS error code answered, if this package chose it (an injected fault or
 	// the Config fake's validation); errors from moto itself show only in Status.
 	ErrorCode string
+	// Attempt is the SDK's attempt number for the operation (its amz-sdk-request header): 1 for
+	// the first, more for the SDK's retries; 0 when the client did not say.
+	Attempt int
+}
+
+// attempt reads the SDK's attempt number from a request's amz-sdk-request header
+// ("attempt=2; max=3"); 0 when there is none.
+func attempt(h http.Header) int {
+	for _, part := range strings.Split(h.Get("Amz-Sdk-Request"), ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "attempt="); ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				return n
+			}
+		}
+	}
+	return 0
 }
 
 // Fault is what a local server answers instead of serving a call normally: an error (Code or
@@ -77,14 +95,14 @@ type recorder struct {
 }
 
 // begin records the arrival of a call and returns its index and the fault to answer, if any.
-func (r *recorder) begin(op string, input any) (int, *Fault) {
+func (r *recorder) begin(op string, input any, header http.Header) (int, *Fault) {
 	r.mu.Lock()
 	if r.counts == nil {
 		r.counts = make(map[string]int)
 	}
 	r.counts[op]++
 	n := r.counts[op]
-	r.calls = append(r.calls, Call{Op: op, Time: time.Now(), Input: input})
+	r.calls = append(r.calls, Call{Op: op, Time: time.Now(), Input: input, Attempt: attempt(header)})
 	i := len(r.calls) - 1
 	faults := r.faults
 	r.mu.Unlock()
@@ -123,6 +141,20 @@ func (r *recorder) snapshot() []Call {
 	defer r.mu.Unlock()
 	out := make([]Call, len(r.calls))
 	copy(out, r.calls)
+	return out
+}
+
+// operations counts the calls per operation that were not an SDK retry: the operations the
+// client made, whatever the network did to them.
+func (r *recorder) operations() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]int)
+	for _, c := range r.calls {
+		if c.Attempt <= 1 {
+			out[c.Op]++
+		}
+	}
 	return out
 }
 
