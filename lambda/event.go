@@ -146,6 +146,7 @@ type vpcConfiguration struct {
 type endpointConfiguration struct {
 	VPCEndpointID string `json:"vpcEndpointId"`
 	VPCID         string `json:"vpcId"`
+	ServiceName   string `json:"serviceName"`
 }
 
 // decodeEvent validates a Config event for a function running in region.
@@ -269,14 +270,14 @@ func vpcFromItem(ci *configurationItem) (rule.VPC, error) {
 	return vpc, nil
 }
 
-// endpointVPCID returns the VPC of an endpoint configuration item.
-func endpointVPCID(ci *configurationItem) (string, error) {
+// endpointOf returns the configuration of an endpoint's item; it always names the VPC.
+func endpointOf(ci *configurationItem) (endpointConfiguration, error) {
 	var c endpointConfiguration
 	if err := json.Unmarshal(ci.Configuration, &c); err != nil {
-		return "", fmt.Errorf("%w: configuration of %s is not a VPC endpoint configuration: %v", ErrInvalidEvent, ci.ResourceID, err)
+		return c, fmt.Errorf("%w: configuration of %s is not a VPC endpoint configuration: %v", ErrInvalidEvent, ci.ResourceID, err)
 	}
 	if c.VPCID == "" {
-		return "", fmt.Errorf("%w: configuration of endpoint %s has no vpcId", ErrInvalidEvent, ci.ResourceID)
+		return c, fmt.Errorf("%w: configuration of endpoint %s has no vpcId", ErrInvalidEvent, ci.ResourceID)
 	}
-	return c.VPCID, nil
+	return c, nil
 }

@@ -239,16 +239,16 @@ func TestVPCFromItem(t *testing.T) {
 	})
 }
 
-func TestEndpointVPCID(t *testing.T) {
+func TestEndpointOf(t *testing.T) {
 	req, err := decodeEvent(loadEvent(t, "vpce-change.json"), fixtureRegion)
 	require.NoError(t, err)
-	id, err := endpointVPCID(req.item)
+	c, err := endpointOf(req.item)
 	require.NoError(t, err)
-	assert.Equal(t, fixtureVPCID, id)
+	assert.Equal(t, endpointConfiguration{VPCEndpointID: fixtureEndpointID, VPCID: fixtureVPCID, ServiceName: fixtureEC2Service}, c)
 
 	for _, raw := range []string{`{}`, `{"vpcId":""}`, `[]`, `{"vpcId":7}`} {
 		item := configurationItem{ResourceID: fixtureEndpointID, Configuration: json.RawMessage(raw)}
-		_, err := endpointVPCID(&item)
+		_, err := endpointOf(&item)
 		assert.ErrorIs(t, err, ErrInvalidEvent, "configuration %s", raw)
 	}
 }

@@ -75,8 +75,8 @@ func FuzzDecodeEvent(f *testing.F) {
 			if _, err := vpcFromItem(item); err != nil && !errors.Is(err, ErrInvalidEvent) {
 				t.Fatalf("vpcFromItem: %v", err)
 			}
-			if _, err := endpointVPCID(item); err != nil && !errors.Is(err, ErrInvalidEvent) {
-				t.Fatalf("endpointVPCID: %v", err)
+			if _, err := endpointOf(item); err != nil && !errors.Is(err, ErrInvalidEvent) {
+				t.Fatalf("endpointOf: %v", err)
 			}
 		}
 	})

@@ -228,12 +228,13 @@ func changedVPC(ctx context.Context, api ec2API, req request) ([]evaluation, err
 
 func changedEndpoint(ctx context.Context, api ec2API, req request) ([]evaluation, error) {
 	item := req.item
-	var vpcID string
+	var vpcID, service string
 	if item.hasConfiguration() {
-		var err error
-		if vpcID, err = endpointVPCID(item); err != nil {
+		c, err := endpointOf(item)
+		if err != nil {
 			return nil, err
 		}
+		vpcID, service = c.VPCID, c.ServiceName
 	} else {
 		// An oversized item carries no configuration: find the endpoint's VPC by its ID.
 		eps, err := describeEndpoints(ctx, api, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{item.ResourceID}})
@@ -243,9 +244,13 @@ func changedEndpoint(ctx context.Context, api ec2API, req request) ([]evaluation
 		if len(eps) == 0 {
 			return []evaluation{notApplicable(req, rule.ResourceTypeVPCEndpoint, item.ResourceID, "Endpoint no longer exists.")}, nil
 		}
-		vpcID = eps[0].VPCID
+		vpcID, service = eps[0].VPCID, eps[0].ServiceName
 	}
-
+	if service != "" && !req.params.Requires(service, req.region) {
+		// An endpoint for a service the rule does not check cannot change its VPC's verdict.
+		return []evaluation{notApplicable(req, rule.ResourceTypeVPCEndpoint, item.ResourceID,
+			"Endpoint for "+service+", a service the rule does not check; "+vpcID+" was not re-evaluated.")}, nil
+	}
 	return endpointVPC(ctx, api, req, vpcID, "Endpoints are not evaluated themselves")
 }
 

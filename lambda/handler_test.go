@@ -789,6 +789,24 @@ func TestHandlerChangedEndpoint(t *testing.T) {
 			wantNote: ": COMPLIANT.",
 		},
 		{
+			name:    "endpoint for a service the rule does not check: its VPC is not read",
+			fixture: "vpce-s3-change.json",
+			want: []sentEvaluation{
+				{fixtureEndpointType, fixtureEndpointID, cfgtypes.ComplianceTypeNotApplicable, fixtureEndpointCaptureTime},
+			},
+			wantNote: "Endpoint for com.amazonaws.us-east-1.s3, a service the rule does not check; " + fixtureVPCID + " was not re-evaluated.",
+		},
+		{
+			name:     "oversized: endpoint for a service the rule does not check",
+			fixture:  "vpce-oversized.json",
+			live:     []ec2types.VpcEndpoint{fakeEndpoint(fixtureEndpointID, fixtureVPCID, "com.amazonaws.us-east-1.ec2messages", "Interface", "available")},
+			wantByID: true,
+			want: []sentEvaluation{
+				{fixtureEndpointType, fixtureEndpointID, cfgtypes.ComplianceTypeNotApplicable, fixtureEndpointCaptureTime},
+			},
+			wantNote: "a service the rule does not check",
+		},
+		{
 			name:     "oversized: endpoint gone",
 			fixture:  "vpce-oversized.json",
 			wantByID: true,

@@ -72,6 +72,17 @@ func (p Params) services() []Service {
 	return p.Services
 }
 
+// Requires reports whether an endpoint for serviceName can count toward p in region: whether
+// a change to such an endpoint can change a VPC's verdict.
+func (p Params) Requires(serviceName, region string) bool {
+	for _, s := range p.services() {
+		if s.Matches(serviceName, region) {
+			return true
+		}
+	}
+	return false
+}
+
 // EndpointServiceNames returns every endpoint service name that can satisfy p in region.
 func (p Params) EndpointServiceNames(region string) []string {
 	var out []string

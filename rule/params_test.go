@@ -388,3 +388,20 @@ func TestTagString(t *testing.T) {
 	assert.Equal(t, "k=v", rule.Tag{Key: "k", Value: "v", HasValue: true}.String())
 	assert.Equal(t, "k=", rule.Tag{Key: "k", HasValue: true}.String())
 }
+
+func TestParamsRequires(t *testing.T) {
+	p, err := rule.ParseParams(`{"serviceNames":"ec2, ecr.api"}`, "us-east-1")
+	require.NoError(t, err)
+	for name, want := range map[string]bool{
+		"com.amazonaws.us-east-1.ec2":         true,
+		"com.amazonaws.us-east-1.ec2-fips":    true,
+		"com.amazonaws.us-east-1.ecr.api":     true,
+		"com.amazonaws.us-east-1.ec2messages": false,
+		"com.amazonaws.us-east-1.ecr.dkr":     false,
+		"com.amazonaws.us-west-2.ec2":         false,
+		"com.amazonaws.us-east-1.s3":          false,
+	} {
+		assert.Equal(t, want, p.Requires(name, "us-east-1"), name)
+	}
+	assert.True(t, rule.Params{}.Requires("com.amazonaws.us-east-1.ec2", "us-east-1"), "a zero Params checks ec2")
+}
