@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -46,17 +46,38 @@ func (f *clientFactory) clientsFor(ctx context.Context, roleARN string) (clients
 	if c, ok := f.byRole[roleARN]; ok {
 		return c, nil
 	}
-	creds := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(f.sts, roleARN, func(o *stscreds.AssumeRoleOptions) {
-		o.RoleSessionName = roleSessionName
-	}))
+	creds := aws.NewCredentialsCache(roleCredentials{
+		CredentialsProvider: stscreds.NewAssumeRoleProvider(f.sts, roleARN, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = roleSessionName
+		}),
+		roleARN: roleARN,
+	})
 	if _, err := creds.Retrieve(ctx); err != nil {
-		return clients{}, fmt.Errorf("assume execution role %s (rule parameter executionRoleName): check that the role exists in the evaluated account and trusts this function's role: %w",
-			roleARN, apiError(actionAssumeRole, err))
+		var re *assumeRoleError
+		if errors.As(err, &re) {
+			return clients{}, re
+		}
+		return clients{}, err
 	}
 	cfg := f.cfg.Copy()
 	cfg.Credentials = creds
 	c := clients{ec2: ec2.NewFromConfig(cfg), config: configservice.NewFromConfig(cfg)}
 	f.byRole[roleARN] = c
+	return c, nil
+}
+
+// roleCredentials marks the errors of assuming roleARN, at first and at every refresh, so that
+// they are reported as the role's failure and not as the permission of the call that needed them.
+type roleCredentials struct {
+	aws.CredentialsProvider
+	roleARN string
+}
+
+func (r roleCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := r.CredentialsProvider.Retrieve(ctx)
+	if err != nil {
+		return c, &assumeRoleError{roleARN: r.roleARN, err: err}
+	}
 	return c, nil
 }
 

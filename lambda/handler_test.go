@@ -1100,7 +1100,7 @@ func TestHandlerEC2ErrorsPutNothing(t *testing.T) {
 			ec2: &fakeEC2{describeVpcEndpoints: func(context.Context, *ec2.DescribeVpcEndpointsInput) (*ec2.DescribeVpcEndpointsOutput, error) {
 				return nil, fakeAPIError("UnauthorizedOperation")
 			}},
-			wantIn:     []string{"the function's role needs IAM permission ec2:DescribeVpcEndpoints"},
+			wantIn:     []string{"the caller needs IAM permission ec2:DescribeVpcEndpoints"},
 			wantCode:   "UnauthorizedOperation",
 			wantDenied: true,
 		},
@@ -1216,7 +1216,7 @@ func TestHandlerPutErrors(t *testing.T) {
 
 		require.Error(t, err)
 		assert.ErrorIs(t, err, ErrAccessDenied)
-		assert.ErrorContains(t, err, "the function's role needs IAM permission config:PutEvaluations")
+		assert.ErrorContains(t, err, "the caller needs IAM permission config:PutEvaluations")
 		assert.Equal(t, 1, c.putCount(), "a call error is not retried by the handler (the SDK retries)")
 	})
 	t.Run("failure in a later batch names it", func(t *testing.T) {
@@ -1474,8 +1474,9 @@ func TestHandlerCountsCallsThroughCountingClients(t *testing.T) {
 // the role otherwise, assumed at once (so a bad role fails as such) and kept for later events.
 func TestClientFactoryAssumesExecutionRoles(t *testing.T) {
 	var (
-		mu     sync.Mutex
-		assume []url.Values
+		mu      sync.Mutex
+		assume  []url.Values
+		revoked int
 	)
 	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
@@ -1486,7 +1487,16 @@ func TestClientFactoryAssumesExecutionRoles(t *testing.T) {
 		assume = append(assume, r.PostForm)
 		mu.Unlock()
 		w.Header().Set("Content-Type", "text/xml")
-		if strings.HasSuffix(r.PostForm.Get("RoleArn"), "/Missing") {
+		revokedAgain := false
+		if strings.HasSuffix(r.PostForm.Get("RoleArn"), "/Revoked") {
+			revoked++
+			revokedAgain = revoked > 1
+		}
+		expiration := "2099-01-01T00:00:00Z"
+		if strings.HasSuffix(r.PostForm.Get("RoleArn"), "/Revoked") {
+			expiration = "2000-01-01T00:00:00Z" // already expired: the next call refreshes
+		}
+		if strings.HasSuffix(r.PostForm.Get("RoleArn"), "/Missing") || revokedAgain {
 			w.WriteHeader(http.StatusForbidden)
 			fmt.Fprint(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>`+
 				`<Code>AccessDenied</Code><Message>not authorized to perform: sts:AssumeRole</Message></Error><RequestId>r1</RequestId></ErrorResponse>`)
@@ -1494,7 +1504,7 @@ func TestClientFactoryAssumesExecutionRoles(t *testing.T) {
 		}
 		fmt.Fprint(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>`+
 			`<Credentials><AccessKeyId>ASIAFAKE</AccessKeyId><SecretAccessKey>fake</SecretAccessKey><SessionToken>fake</SessionToken>`+
-			`<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>`+
+			`<Expiration>`+expiration+`</Expiration></Credentials>`+
 			`<AssumedRoleUser><Arn>arn:aws:sts::444455556666:assumed-role/ConfigRuleEvaluation/ec2-vpc-endpoint-rule</Arn>`+
 			`<AssumedRoleId>AROAFAKE:ec2-vpc-endpoint-rule</AssumedRoleId></AssumedRoleUser>`+
 			`</AssumeRoleResult><ResponseMetadata><RequestId>r2</RequestId></ResponseMetadata></AssumeRoleResponse>`)
@@ -1530,4 +1540,16 @@ func TestClientFactoryAssumesExecutionRoles(t *testing.T) {
 	assert.ErrorIs(t, err, ErrAccessDenied)
 	assert.ErrorContains(t, err, "assume execution role arn:aws:iam::444455556666:role/Missing (rule parameter executionRoleName)")
 	assert.ErrorContains(t, err, "needs IAM permission sts:AssumeRole")
+
+	// A role assumed once whose refresh is later denied (its trust removed, its account gone from
+	// the organization): the failing call reports the role, not its own permission.
+	const revokedRole = "arn:aws:iam::444455556666:role/Revoked"
+	c, err := f.clientsFor(ctx, revokedRole)
+	require.NoError(t, err)
+	_, err = listVPCs(ctx, c.ec2, &ec2.DescribeVpcsInput{})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrAccessDenied)
+	assert.ErrorContains(t, err, "ec2:DescribeVpcs: assume execution role "+revokedRole)
+	assert.ErrorContains(t, err, "needs IAM permission sts:AssumeRole")
+	assert.NotContains(t, err.Error(), "needs IAM permission ec2:DescribeVpcs")
 }
