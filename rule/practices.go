@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -79,7 +80,9 @@ func allowsHTTPSFromVPC(vpc VPC, ep Endpoint, inv Inventory) bool {
 			if !r.allowsHTTPS() {
 				continue
 			}
-			if len(r.GroupIDs) > 0 {
+			// A group that admits only itself (the VPC's default group does) lets in only its own
+			// members, not the VPC; a reference to another group is the "clients' group" pattern.
+			if slices.ContainsFunc(r.GroupIDs, func(g string) bool { return g != sg.ID }) {
 				return true
 			}
 			for _, c := range r.CIDRs {
@@ -142,8 +145,8 @@ type policyStatement struct {
 // IsFullAccessPolicy reports whether an endpoint policy lets every principal do every action of
 // svc on every resource: an empty document (the endpoint then has AWS's default full-access
 // policy), or one with an unconditional Allow of "*" actions (or "<service>:*") to principal "*"
-// on resource "*" and no Deny. A document that cannot be read counts as full access, since
-// nothing proves it is narrower.
+// on resource "*" and no Deny that concerns svc's actions. A document that cannot be read counts
+// as full access, since nothing proves it is narrower.
 func IsFullAccessPolicy(doc string, svc Service) bool {
 	if strings.TrimSpace(doc) == "" {
 		return true
@@ -166,7 +169,7 @@ func IsFullAccessPolicy(doc string, svc Service) bool {
 	}
 	fullAllow := false
 	for _, st := range statements {
-		if strings.EqualFold(st.Effect, "Deny") {
+		if strings.EqualFold(st.Effect, "Deny") && st.concerns(svc) {
 			return false
 		}
 		if strings.EqualFold(st.Effect, "Allow") && st.grantsEverything(svc) {
@@ -174,6 +177,19 @@ func IsFullAccessPolicy(doc string, svc Service) bool {
 		}
 	}
 	return fullAllow
+}
+
+// concerns reports whether a Deny statement can take something away from the service's calls:
+// it names all actions ("*", "<service>:*"), any action of the service, or excludes some
+// (NotAction). A Deny only of other services' actions leaves the endpoint's full access whole.
+func (st policyStatement) concerns(svc Service) bool {
+	if len(st.NotAction) > 0 {
+		return true
+	}
+	prefix := iamPrefix(svc) + ":"
+	return hasValue(st.Action, func(a string) bool {
+		return a == "*" || a == "*:*" || len(a) >= len(prefix) && strings.EqualFold(a[:len(prefix)], prefix)
+	})
 }
 
 // grantsEverything reports whether an Allow statement is unconditional and unrestricted.

@@ -214,6 +214,15 @@ func TestEvaluatePractices(t *testing.T) {
 			want:   vpcResult(rule.Compliant, "vpce-0ec2 (com.amazonaws.us-east-1.ec2) is an available Interface endpoint (passes HTTPS from VPC)."),
 		},
 		{
+			// The VPC's default group admits only its own members: an endpoint left with it is
+			// unreachable from the rest of the VPC.
+			name:   "a group that references only itself",
+			vpc:    twoBlocks,
+			inv:    withGroup(rule.IngressRule{Protocol: "-1", GroupIDs: []string{"sg-https"}}),
+			params: `{"requireHttpsFromVpc": "true"}`,
+			want:   vpcResult(rule.NonCompliant, noQualifyingEC2+"vpce-0ec2 "+failsHTTPS+"."),
+		},
+		{
 			name:   "security group reference on another port",
 			inv:    withGroup(rule.IngressRule{Protocol: "tcp", FromPort: 80, ToPort: 80, GroupIDs: []string{"sg-app"}}),
 			params: `{"requireHttpsFromVpc": "true"}`,
@@ -486,6 +495,25 @@ func TestIsFullAccessPolicy(t *testing.T) {
 			name: "a Deny statement beside a full Allow",
 			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
 				{"Effect": "Deny", "Principal": "*", "Action": "ec2:TerminateInstances", "Resource": "*"}]}`,
+			want: false,
+		},
+		{
+			name: "a Deny only of another service's actions takes nothing from the endpoint",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+				{"Effect": "Deny", "Principal": "*", "Action": ["s3:*", "sqs:DeleteQueue"], "Resource": "*"}]}`,
+			want: true,
+		},
+		{
+			name: "a Deny of everything under a condition (an organization perimeter)",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+				{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*",
+				 "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]}`,
+			want: false,
+		},
+		{
+			name: "a Deny with NotAction",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+				{"Effect": "Deny", "Principal": "*", "NotAction": "ec2:Describe*", "Resource": "*"}]}`,
 			want: false,
 		},
 		{
