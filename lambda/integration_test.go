@@ -548,13 +548,12 @@ func TestIntegrationEndpointChange(t *testing.T) {
 			calls: map[string]int{"DescribeVpcs": 1, "DescribeVpcEndpoints": 1, "PutEvaluations": 1},
 		},
 		{
+			// An endpoint of a service the rule does not check cannot change its VPC's verdict.
 			name:  "ec2messages endpoint changed",
 			event: itestChange(t, itestEndpointItem(messages, messages.Endpoints[0], "OK", itestChangeTime), ""),
-			want: []itestWant{
-				itestVPC(messages.ID, rule.NonCompliant, "No Interface endpoint for "+itestEC2),
-				endpointNote(messages, messages.Endpoints[0], rule.NonCompliant),
-			},
-			calls: map[string]int{"DescribeVpcs": 1, "DescribeVpcEndpoints": 1, "PutEvaluations": 1},
+			want: []itestWant{{rule.ResourceTypeVPCEndpoint, messages.Endpoints[0].ID, rule.NotApplicable,
+				[]string{"Endpoint for " + itestMessage + ", a service the rule does not check; " + messages.ID + " was not re-evaluated."}}},
+			calls: map[string]int{"PutEvaluations": 1},
 		},
 		{
 			name:  "oversized item: the endpoint is read by its ID",
