@@ -53,8 +53,9 @@ type request struct {
 	orderingTime time.Time
 	// item is set for change notifications (oversized ones leave item.configuration empty).
 	item *configurationItem
-	// previousVPCID is the VPC a deleted endpoint belonged to, when the item's diff names it.
-	previousVPCID string
+	// previous is what the item's diff says of a deleted endpoint: its VPC (empty when the diff
+	// names none) and its service (empty when unknown).
+	previous endpointConfiguration
 }
 
 func (r request) testMode() bool { return r.resultToken == testModeToken }
@@ -79,17 +80,18 @@ type itemDiff struct {
 	} `json:"changedProperties"`
 }
 
-// previousVPCID returns the VPC a deleted endpoint belonged to: from the previous configuration's
-// vpcId, or from a previous relationship with an AWS::EC2::VPC. It returns "" when the diff names
-// none; a previous value of another shape is not an error, only no answer.
-func (d *itemDiff) previousVPCID() string {
+// previousEndpoint returns what the diff of a deleted endpoint says it was: the previous
+// configuration (VPC and service), or else the VPC of a previous relationship with an
+// AWS::EC2::VPC. Its VPCID is "" when the diff names none; a previous value of another shape is
+// not an error, only no answer.
+func (d *itemDiff) previousEndpoint() endpointConfiguration {
 	if d == nil {
-		return ""
+		return endpointConfiguration{}
 	}
 	if c, ok := d.ChangedProperties["Configuration"]; ok {
 		var prev endpointConfiguration
 		if json.Unmarshal(c.PreviousValue, &prev) == nil && vpcIDPattern.MatchString(prev.VPCID) {
-			return prev.VPCID
+			return prev
 		}
 	}
 	for name, c := range d.ChangedProperties {
@@ -101,10 +103,10 @@ func (d *itemDiff) previousVPCID() string {
 			ResourceID   string `json:"resourceId"`
 		}
 		if json.Unmarshal(c.PreviousValue, &rel) == nil && rel.ResourceType == rule.ResourceTypeVPC && vpcIDPattern.MatchString(rel.ResourceID) {
-			return rel.ResourceID
+			return endpointConfiguration{VPCID: rel.ResourceID}
 		}
 	}
-	return ""
+	return endpointConfiguration{}
 }
 
 // configurationItem is the part of a configuration item (or its oversized summary) the rule reads.
@@ -215,7 +217,7 @@ func decodeEvent(ev events.ConfigEvent, region string) (request, error) {
 	}
 	req.item = item
 	if item.ResourceType == rule.ResourceTypeVPCEndpoint {
-		req.previousVPCID = ie.ConfigurationItemDiff.previousVPCID()
+		req.previous = ie.ConfigurationItemDiff.previousEndpoint()
 	}
 	req.orderingTime, err = parseEventTime(field+".configurationItemCaptureTime", item.CaptureTime)
 	return req, err

@@ -253,7 +253,7 @@ func TestEndpointOf(t *testing.T) {
 	}
 }
 
-func TestItemDiffPreviousVPCID(t *testing.T) {
+func TestItemDiffPreviousEndpoint(t *testing.T) {
 	tests := []struct {
 		name string
 		diff string
@@ -286,7 +286,7 @@ func TestItemDiffPreviousVPCID(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var d *itemDiff
 			require.NoError(t, json.Unmarshal([]byte(tt.diff), &d))
-			assert.Equal(t, tt.want, d.previousVPCID())
+			assert.Equal(t, tt.want, d.previousEndpoint().VPCID)
 		})
 	}
 }

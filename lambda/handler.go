@@ -183,10 +183,8 @@ func change(ctx context.Context, api ec2API, req request) ([]evaluation, error) 
 		return []evaluation{notApplicable(req, item.ResourceType, item.ResourceID, "Resource left the rule's scope.")}, nil
 	}
 	if why, ok := deletedStatuses[item.Status]; ok {
-		if item.ResourceType == rule.ResourceTypeVPCEndpoint && req.previousVPCID != "" {
-			// The endpoint is gone, but its VPC may have lost its only qualifying endpoint:
-			// re-evaluate the VPC the item's diff names, so the loss shows within minutes.
-			return endpointVPC(ctx, api, req, req.previousVPCID, "Endpoint "+why)
+		if item.ResourceType == rule.ResourceTypeVPCEndpoint {
+			return deletedEndpoint(ctx, api, req, why)
 		}
 		return []evaluation{notApplicable(req, item.ResourceType, item.ResourceID, "Resource "+why+".")}, nil
 	}
@@ -252,6 +250,30 @@ func changedEndpoint(ctx context.Context, api ec2API, req request) ([]evaluation
 			"Endpoint for "+service+", a service the rule does not check; "+vpcID+" was not re-evaluated.")}, nil
 	}
 	return endpointVPC(ctx, api, req, vpcID, "Endpoints are not evaluated themselves")
+}
+
+// deletedEndpoint answers the deletion of an endpoint: NOT_APPLICABLE for it and, since its VPC
+// may have lost its only qualifying endpoint, a new evaluation of that VPC, so the loss shows
+// within minutes rather than at the next sweep. The VPC comes from the item's diff or, where the
+// diff names none (an oversized item), from EC2, which lists a deleted endpoint for a while.
+func deletedEndpoint(ctx context.Context, api ec2API, req request, why string) ([]evaluation, error) {
+	item := req.item
+	gone := []evaluation{notApplicable(req, rule.ResourceTypeVPCEndpoint, item.ResourceID, "Resource "+why+".")}
+	prev := req.previous
+	if prev.VPCID == "" {
+		eps, err := describeEndpoints(ctx, api, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{item.ResourceID}})
+		if err != nil && !isNotFound(err) {
+			return nil, err
+		}
+		if len(eps) == 0 {
+			return gone, nil
+		}
+		prev = endpointConfiguration{VPCID: eps[0].VPCID, ServiceName: eps[0].ServiceName}
+	}
+	if prev.ServiceName != "" && !req.params.Requires(prev.ServiceName, req.region) {
+		return gone, nil
+	}
+	return endpointVPC(ctx, api, req, prev.VPCID, "Endpoint "+why)
 }
 
 // endpointVPC evaluates the VPC vpcID for a change of the endpoint in req, and reports the

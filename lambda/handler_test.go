@@ -515,7 +515,8 @@ func TestHandlerReadsInventoryForOptionalChecks(t *testing.T) {
 	})
 }
 
-// Deleted items and items that left the scope are NOT_APPLICABLE without any EC2 call.
+// Deleted items and items that left the scope are NOT_APPLICABLE without any EC2 call (a deleted
+// endpoint re-evaluates its VPC: TestHandlerChangedEndpoint).
 func TestHandlerGoneResourcesAreNotApplicable(t *testing.T) {
 	status := func(s string) func(map[string]any) {
 		return func(item map[string]any) { item["configurationItemStatus"] = s }
@@ -558,16 +559,6 @@ func TestHandlerGoneResourcesAreNotApplicable(t *testing.T) {
 			fixture: "vpc-oversized.json",
 			edit:    status("ResourceDeleted"),
 			want:    sentEvaluation{fixtureVPCType, fixtureVPCID, cfgtypes.ComplianceTypeNotApplicable, fixtureVPCCaptureTime},
-		},
-		{
-			name:    "endpoint deleted",
-			fixture: "vpce-change.json",
-			edit: func(item map[string]any) {
-				item["configurationItemStatus"] = "ResourceDeleted"
-				item["configuration"] = nil
-			},
-			want:     sentEvaluation{fixtureEndpointType, fixtureEndpointID, cfgtypes.ComplianceTypeNotApplicable, fixtureEndpointCaptureTime},
-			wantNote: "Resource was deleted.",
 		},
 		{
 			name:    "instance: not a resource type of the rule",
@@ -805,6 +796,41 @@ func TestHandlerChangedEndpoint(t *testing.T) {
 				{fixtureEndpointType, fixtureEndpointID, cfgtypes.ComplianceTypeNotApplicable, fixtureEndpointCaptureTime},
 			},
 			wantNote: "a service the rule does not check",
+		},
+		{
+			// No diff to name the VPC (as in an oversized summary): EC2 still lists the deleted
+			// endpoint for a while, with its VPC.
+			name:          "endpoint deleted, no diff: looked up by ID, then its VPC",
+			fixture:       "vpce-deleted-nodiff.json",
+			vpcs:          []ec2types.Vpc{fakeVPC(fixtureVPCID, fixtureAccount)},
+			live:          []ec2types.VpcEndpoint{fakeEndpoint(fixtureEndpointID, fixtureVPCID, fixtureEC2Service, "Interface", "deleted")},
+			wantByID:      true,
+			wantVPCLookup: true,
+			wantListing:   true,
+			want: []sentEvaluation{
+				{fixtureVPCType, fixtureVPCID, cfgtypes.ComplianceTypeNonCompliant, fixtureEndpointDeletedTime},
+				{fixtureEndpointType, fixtureEndpointID, cfgtypes.ComplianceTypeNotApplicable, fixtureEndpointDeletedTime},
+			},
+			wantNote: "Endpoint was deleted; this change re-evaluated " + fixtureVPCID + ": NON_COMPLIANT.",
+		},
+		{
+			name:     "endpoint deleted, no diff, no longer listed",
+			fixture:  "vpce-deleted-nodiff.json",
+			wantByID: true,
+			want: []sentEvaluation{
+				{fixtureEndpointType, fixtureEndpointID, cfgtypes.ComplianceTypeNotApplicable, fixtureEndpointDeletedTime},
+			},
+			wantNote: "Resource was deleted.",
+		},
+		{
+			name:     "endpoint of an unchecked service deleted: its VPC is not read",
+			fixture:  "vpce-deleted-nodiff.json",
+			live:     []ec2types.VpcEndpoint{fakeEndpoint(fixtureEndpointID, fixtureVPCID, "com.amazonaws.us-east-1.s3", "Gateway", "deleted")},
+			wantByID: true,
+			want: []sentEvaluation{
+				{fixtureEndpointType, fixtureEndpointID, cfgtypes.ComplianceTypeNotApplicable, fixtureEndpointDeletedTime},
+			},
+			wantNote: "Resource was deleted.",
 		},
 		{
 			name:     "oversized: endpoint gone",
