@@ -460,7 +460,13 @@ func roleProblems(role cfnNode, want cfnRoleWant) []string {
 			case want.assumeRole != cfnAssumeAlways && st.condition != want.assumeRole:
 				problems = append(problems, "sts:AssumeRole not under condition "+want.assumeRole)
 			}
-			if res := subTemplate(st.node.get("Resource").Node); res != "arn:${AWS::Partition}:iam::*:role/${ExecutionRoleName}" {
+			// The organization's function assumes the role in every member account; a
+			// single-account deployment only ever in its own.
+			wantResource := "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${ExecutionRoleName}"
+			if want.assumeRole == cfnAssumeAlways {
+				wantResource = "arn:${AWS::Partition}:iam::*:role/${ExecutionRoleName}"
+			}
+			if res := subTemplate(st.node.get("Resource").Node); res != wantResource {
 				problems = append(problems, "sts:AssumeRole on "+res)
 			}
 		default:
