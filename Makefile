@@ -12,6 +12,8 @@ FUZZTIME ?= 10s
 MOTO_VERSION := 5.2.1
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 GOLANGCI_LINT_VERSION := v2.15.0
+# One folder per version, so that changing the pin installs the new one.
+GOLANGCI_LINT := .tools/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
 
 .PHONY: build build-RuleFunction test lint fuzz package clean tools demo
 
@@ -28,11 +30,11 @@ test: tools
 	go test $(GOFLAGS_COMMON) -count=1 ./...
 
 ## lint: go vet, gofmt, go mod tidy, golangci-lint (.golangci.yml), cfn-lint
-lint: tools
+lint: $(GOLANGCI_LINT)
 	go vet $(GOFLAGS_COMMON) ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	go mod tidy -diff
-	.tools/golangci-lint run ./...
+	$(GOLANGCI_LINT) run ./...
 	cfn-lint template.yaml deploy/*.yaml
 
 ## fuzz: each fuzz target for FUZZTIME (seed corpora also run in every `make test`)
@@ -72,13 +74,6 @@ tools:
 	  { python3 -m venv .venv && .venv/bin/pip install --quiet 'moto[server]==$(MOTO_VERSION)'; } || { \
 	    echo "tools: could not install moto (needs python3 with venv, and PyPI)"; [ "$$CI" != true ] || exit 1; }; \
 	fi
-	@if [ -x .tools/golangci-lint ] && .tools/golangci-lint version 2>/dev/null | grep -q "$(GOLANGCI_LINT_VERSION:v%=%)"; then \
-	  echo "golangci-lint: .tools/golangci-lint"; \
-	else \
-	  echo "golangci-lint: installing $(GOLANGCI_LINT_VERSION) into .tools"; \
-	  GOBIN="$(CURDIR)/.tools" go install $(GOFLAGS_COMMON) github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) || { \
-	    echo "tools: could not install golangci-lint"; [ "$$CI" != true ] || exit 1; }; \
-	fi
 	@if [ -x .tools/aws-lambda-rie ]; then \
 	  echo "aws-lambda-rie: .tools/aws-lambda-rie"; \
 	else \
@@ -91,6 +86,9 @@ tools:
 ## small estate: prints what it reports and the API calls it makes
 demo: tools
 	go run $(GOFLAGS_COMMON) ./lambda/internal/demo
+
+$(GOLANGCI_LINT):
+	GOBIN="$(CURDIR)/$(dir $@)" go install $(GOFLAGS_COMMON) github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
 clean:
 	rm -rf bootstrap dist
