@@ -235,14 +235,14 @@ func changedEndpoint(ctx context.Context, api ec2API, req request) ([]evaluation
 		vpcID, service = c.VPCID, c.ServiceName
 	} else {
 		// An oversized item carries no configuration: find the endpoint's VPC by its ID.
-		eps, err := describeEndpoints(ctx, api, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{item.ResourceID}})
-		if err != nil && !isNotFound(err) {
+		c, ok, err := lookupEndpoint(ctx, api, item.ResourceID)
+		if err != nil {
 			return nil, err
 		}
-		if len(eps) == 0 {
+		if !ok {
 			return []evaluation{notApplicable(req, rule.ResourceTypeVPCEndpoint, item.ResourceID, "Endpoint no longer exists.")}, nil
 		}
-		vpcID, service = eps[0].VPCID, eps[0].ServiceName
+		vpcID, service = c.VPCID, c.ServiceName
 	}
 	if service != "" && !req.params.Requires(service, req.region) {
 		// An endpoint for a service the rule does not check cannot change its VPC's verdict.
@@ -261,14 +261,14 @@ func deletedEndpoint(ctx context.Context, api ec2API, req request, why string) (
 	gone := []evaluation{notApplicable(req, rule.ResourceTypeVPCEndpoint, item.ResourceID, "Resource "+why+".")}
 	prev := req.previous
 	if prev.VPCID == "" {
-		eps, err := describeEndpoints(ctx, api, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{item.ResourceID}})
-		if err != nil && !isNotFound(err) {
+		found, ok, err := lookupEndpoint(ctx, api, item.ResourceID)
+		if err != nil {
 			return nil, err
 		}
-		if len(eps) == 0 {
+		if !ok {
 			return gone, nil
 		}
-		prev = endpointConfiguration{VPCID: eps[0].VPCID, ServiceName: eps[0].ServiceName}
+		prev = found
 	}
 	if prev.ServiceName != "" && !req.params.Requires(prev.ServiceName, req.region) {
 		return gone, nil
@@ -298,6 +298,19 @@ func endpointVPC(ctx context.Context, api ec2API, req request, vpcID, why string
 		return nil, err
 	}
 	return []evaluation{{res, req.orderingTime}, endpointNote(string(res.Compliance))}, nil
+}
+
+// lookupEndpoint reads one endpoint's VPC and service by its ID; ok is false when EC2 no longer
+// lists it.
+func lookupEndpoint(ctx context.Context, api ec2API, id string) (endpointConfiguration, bool, error) {
+	eps, err := describeEndpoints(ctx, api, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
+	if err != nil && !isNotFound(err) {
+		return endpointConfiguration{}, false, err
+	}
+	if len(eps) == 0 {
+		return endpointConfiguration{}, false, nil
+	}
+	return endpointConfiguration{VPCEndpointID: eps[0].ID, VPCID: eps[0].VPCID, ServiceName: eps[0].ServiceName}, true, nil
 }
 
 // describeVPC reads one VPC; ok is false when EC2 answers that it does not exist.
