@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -217,7 +218,7 @@ func changedVPC(ctx context.Context, api ec2API, req request) ([]evaluation, err
 		}
 		vpc = found
 	}
-	res, err := evaluateVPC(ctx, api, req, vpc)
+	res, err := evaluateVPC(ctx, api, req, vpc, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -226,30 +227,30 @@ func changedVPC(ctx context.Context, api ec2API, req request) ([]evaluation, err
 
 func changedEndpoint(ctx context.Context, api ec2API, req request) ([]evaluation, error) {
 	item := req.item
-	var vpcID, service string
-	if item.hasConfiguration() {
-		c, err := endpointOf(item)
-		if err != nil {
-			return nil, err
-		}
-		vpcID, service = c.VPCID, c.ServiceName
-	} else {
-		// An oversized item carries no configuration: find the endpoint's VPC by its ID.
-		c, ok, err := lookupEndpoint(ctx, api, item.ResourceID)
+	const why = "Endpoints are not evaluated themselves"
+	if !item.hasConfiguration() {
+		// An oversized item carries no configuration: find the endpoint among those of the
+		// checked services, which are also its VPC's endpoints to evaluate.
+		vpcID, listed, ok, err := lookupEndpoint(ctx, api, req, item.ResourceID)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return []evaluation{notApplicable(req, rule.ResourceTypeVPCEndpoint, item.ResourceID, "Endpoint no longer exists.")}, nil
+			return []evaluation{notApplicable(req, rule.ResourceTypeVPCEndpoint, item.ResourceID,
+				"Endpoint no longer exists, or is not for a service the rule checks; no VPC was re-evaluated.")}, nil
 		}
-		vpcID, service = c.VPCID, c.ServiceName
+		return endpointVPC(ctx, api, req, vpcID, why, listed)
 	}
-	if service != "" && !req.params.Requires(service, req.region) {
+	c, err := endpointOf(item)
+	if err != nil {
+		return nil, err
+	}
+	if c.ServiceName != "" && !req.params.Requires(c.ServiceName, req.region) {
 		// An endpoint for a service the rule does not check cannot change its VPC's verdict.
 		return []evaluation{notApplicable(req, rule.ResourceTypeVPCEndpoint, item.ResourceID,
-			"Endpoint for "+service+", a service the rule does not check; "+vpcID+" was not re-evaluated.")}, nil
+			"Endpoint for "+c.ServiceName+", a service the rule does not check; "+c.VPCID+" was not re-evaluated.")}, nil
 	}
-	return endpointVPC(ctx, api, req, vpcID, "Endpoints are not evaluated themselves")
+	return endpointVPC(ctx, api, req, c.VPCID, why, nil)
 }
 
 // deletedEndpoint answers the deletion of an endpoint: NOT_APPLICABLE for it and, since its VPC
@@ -261,24 +262,25 @@ func deletedEndpoint(ctx context.Context, api ec2API, req request, why string) (
 	gone := []evaluation{notApplicable(req, rule.ResourceTypeVPCEndpoint, item.ResourceID, "Resource "+why+".")}
 	prev := req.previous
 	if prev.VPCID == "" {
-		found, ok, err := lookupEndpoint(ctx, api, item.ResourceID)
+		vpcID, listed, ok, err := lookupEndpoint(ctx, api, req, item.ResourceID)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			return gone, nil
 		}
-		prev = found
+		return endpointVPC(ctx, api, req, vpcID, "Endpoint "+why, listed)
 	}
 	if prev.ServiceName != "" && !req.params.Requires(prev.ServiceName, req.region) {
 		return gone, nil
 	}
-	return endpointVPC(ctx, api, req, prev.VPCID, "Endpoint "+why)
+	return endpointVPC(ctx, api, req, prev.VPCID, "Endpoint "+why, nil)
 }
 
 // endpointVPC evaluates the VPC vpcID for a change of the endpoint in req, and reports the
-// endpoint itself NOT_APPLICABLE with a note that leads with why.
-func endpointVPC(ctx context.Context, api ec2API, req request, vpcID, why string) ([]evaluation, error) {
+// endpoint itself NOT_APPLICABLE with a note that leads with why. listed, when not nil, holds the
+// VPC's endpoints, already read.
+func endpointVPC(ctx context.Context, api ec2API, req request, vpcID, why string, listed []rule.Endpoint) ([]evaluation, error) {
 	endpointNote := func(vpcResult string) evaluation {
 		return notApplicable(req, rule.ResourceTypeVPCEndpoint, req.item.ResourceID,
 			why+"; this change re-evaluated "+vpcID+": "+vpcResult+".")
@@ -293,24 +295,28 @@ func endpointVPC(ctx context.Context, api ec2API, req request, vpcID, why string
 			endpointNote("no longer exists"),
 		}, nil
 	}
-	res, err := evaluateVPC(ctx, api, req, vpc)
+	res, err := evaluateVPC(ctx, api, req, vpc, listed)
 	if err != nil {
 		return nil, err
 	}
 	return []evaluation{{res, req.orderingTime}, endpointNote(string(res.Compliance))}, nil
 }
 
-// lookupEndpoint reads one endpoint's VPC and service by its ID; ok is false when EC2 no longer
-// lists it.
-func lookupEndpoint(ctx context.Context, api ec2API, id string) (endpointConfiguration, bool, error) {
-	eps, err := describeEndpoints(ctx, api, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
-	if err != nil && !isNotFound(err) {
-		return endpointConfiguration{}, false, err
+// lookupEndpoint finds the endpoint id in one listing of the region's endpoints for the checked
+// services (EC2 lists a deleted endpoint there for a while too), and returns its VPC with that
+// VPC's endpoints from the same listing. ok is false when the listing does not hold it: it is
+// gone, or for a service the rule does not check, and cannot change a verdict either way.
+func lookupEndpoint(ctx context.Context, api ec2API, req request, id string) (vpcID string, vpcEndpoints []rule.Endpoint, ok bool, err error) {
+	all, err := listEndpoints(ctx, api, req.params, req.region, "")
+	if err != nil {
+		return "", nil, false, err
 	}
-	if len(eps) == 0 {
-		return endpointConfiguration{}, false, nil
+	i := slices.IndexFunc(all, func(e rule.Endpoint) bool { return e.ID == id })
+	if i < 0 {
+		return "", nil, false, nil
 	}
-	return endpointConfiguration{VPCEndpointID: eps[0].ID, VPCID: eps[0].VPCID, ServiceName: eps[0].ServiceName}, true, nil
+	vpcID = all[i].VPCID
+	return vpcID, slices.DeleteFunc(all, func(e rule.Endpoint) bool { return e.VPCID != vpcID }), true, nil
 }
 
 // describeVPC reads one VPC; ok is false when EC2 answers that it does not exist.
@@ -330,15 +336,18 @@ func describeVPC(ctx context.Context, api ec2API, id string) (rule.VPC, bool, er
 	return rule.VPC{}, false, nil
 }
 
-// evaluateVPC reads the endpoints (and the facts their checks need) of one VPC and decides. A VPC
-// out of the rule's scope costs no read.
-func evaluateVPC(ctx context.Context, api ec2API, req request, vpc rule.VPC) (rule.Result, error) {
+// evaluateVPC reads the endpoints (unless listed holds them already) and the facts their checks
+// need of one VPC, and decides. A VPC out of the rule's scope costs no read.
+func evaluateVPC(ctx context.Context, api ec2API, req request, vpc rule.VPC, listed []rule.Endpoint) (rule.Result, error) {
 	if res, ok := rule.OutOfScope(vpc, req.params, req.scope()); ok {
 		return res, nil
 	}
-	endpoints, err := listEndpoints(ctx, api, req.params, req.region, vpc.ID)
-	if err != nil {
-		return rule.Result{}, err
+	endpoints := listed
+	if endpoints == nil {
+		var err error
+		if endpoints, err = listEndpoints(ctx, api, req.params, req.region, vpc.ID); err != nil {
+			return rule.Result{}, err
+		}
 	}
 	inv, err := loadInventory(ctx, api, req.params, endpoints, false)
 	if err != nil {

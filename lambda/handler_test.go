@@ -696,7 +696,9 @@ func TestHandlerChangedEndpoint(t *testing.T) {
 		fixture string
 		vpcs    []ec2types.Vpc
 		live    []ec2types.VpcEndpoint
-		// wantByID says whether the endpoint was first looked up by its ID (oversized items).
+		// wantByID says whether the endpoint was first looked for in a listing of the region's
+		// endpoints for the checked services (items without configuration or diff); that listing
+		// then also serves as the VPC's endpoints.
 		wantByID      bool
 		wantVPCLookup bool
 		wantListing   bool
@@ -740,13 +742,13 @@ func TestHandlerChangedEndpoint(t *testing.T) {
 			wantNote: ": no longer exists.",
 		},
 		{
-			name:          "oversized: endpoint looked up by ID, then its VPC",
+			name:          "oversized: endpoint found in the listing of checked services, which holds its VPC's endpoints",
 			fixture:       "vpce-oversized.json",
 			vpcs:          []ec2types.Vpc{fakeVPC(fixtureVPCID, fixtureAccount)},
 			live:          []ec2types.VpcEndpoint{available},
 			wantByID:      true,
 			wantVPCLookup: true,
-			wantListing:   true,
+			wantListing:   false, // the lookup listing holds the VPC's endpoints
 			want: []sentEvaluation{
 				{fixtureVPCType, fixtureVPCID, cfgtypes.ComplianceTypeCompliant, fixtureEndpointCaptureTime},
 				{fixtureEndpointType, fixtureEndpointID, cfgtypes.ComplianceTypeNotApplicable, fixtureEndpointCaptureTime},
@@ -795,18 +797,18 @@ func TestHandlerChangedEndpoint(t *testing.T) {
 			want: []sentEvaluation{
 				{fixtureEndpointType, fixtureEndpointID, cfgtypes.ComplianceTypeNotApplicable, fixtureEndpointCaptureTime},
 			},
-			wantNote: "a service the rule does not check",
+			wantNote: "or is not for a service the rule checks",
 		},
 		{
 			// No diff to name the VPC (as in an oversized summary): EC2 still lists the deleted
 			// endpoint for a while, with its VPC.
-			name:          "endpoint deleted, no diff: looked up by ID, then its VPC",
+			name:          "endpoint deleted, no diff: found in the listing of checked services",
 			fixture:       "vpce-deleted-nodiff.json",
 			vpcs:          []ec2types.Vpc{fakeVPC(fixtureVPCID, fixtureAccount)},
 			live:          []ec2types.VpcEndpoint{fakeEndpoint(fixtureEndpointID, fixtureVPCID, fixtureEC2Service, "Interface", "deleted")},
 			wantByID:      true,
 			wantVPCLookup: true,
-			wantListing:   true,
+			wantListing:   false, // the lookup listing holds the VPC's endpoints
 			want: []sentEvaluation{
 				{fixtureVPCType, fixtureVPCID, cfgtypes.ComplianceTypeNonCompliant, fixtureEndpointDeletedTime},
 				{fixtureEndpointType, fixtureEndpointID, cfgtypes.ComplianceTypeNotApplicable, fixtureEndpointDeletedTime},
@@ -839,7 +841,7 @@ func TestHandlerChangedEndpoint(t *testing.T) {
 			want: []sentEvaluation{
 				{fixtureEndpointType, fixtureEndpointID, cfgtypes.ComplianceTypeNotApplicable, fixtureEndpointCaptureTime},
 			},
-			wantNote: "Endpoint no longer exists.",
+			wantNote: "Endpoint no longer exists, or is not for a service the rule checks; no VPC was re-evaluated.",
 		},
 	}
 	for _, tt := range tests {
@@ -851,7 +853,10 @@ func TestHandlerChangedEndpoint(t *testing.T) {
 
 			var wantEndpointCalls []ec2.DescribeVpcEndpointsInput
 			if tt.wantByID {
-				wantEndpointCalls = append(wantEndpointCalls, ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{fixtureEndpointID}})
+				wantEndpointCalls = append(wantEndpointCalls, ec2.DescribeVpcEndpointsInput{
+					Filters:    []ec2types.Filter{{Name: aws.String("service-name"), Values: fixtureEC2ServiceNames}},
+					MaxResults: aws.Int32(pageSize),
+				})
 			}
 			if tt.wantListing {
 				wantEndpointCalls = append(wantEndpointCalls, ec2.DescribeVpcEndpointsInput{
