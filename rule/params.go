@@ -111,7 +111,7 @@ func (t Tag) String() string {
 var ErrInvalidParams = errors.New("invalid rule parameters")
 
 var (
-	vpcIDPattern    = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	vpcIDPattern = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
 	// The length (1 to 64) is checked apart: a counted repetition would compile into 64 copies
 	// of the class, which costs the function's cold start about 2 ms.
 	roleNamePattern = regexp.MustCompile(`^[\w+=,.@-]+$`)
