@@ -152,7 +152,9 @@ func (r *itestRig) calls() map[string]int {
 	return out
 }
 
-// attempts returns every request both servers received per operation, SDK retries included.
+// attempts returns the requests both servers received per operation, SDK retries included:
+// the retries the code's error handling caused. A retry of a call already answered with success
+// (a Repeat: the answer was lost on the client's connection) is not one of them.
 func (r *itestRig) attempts() map[string]int {
 	out := r.moto.Counts()
 	for op, n := range r.config.Counts() {

@@ -99,11 +99,12 @@ func ptestRun(t *testing.T, r *itestRig, ev events.ConfigEvent) {
 	itestAssertPuts(t, r.config)
 }
 
-// ptestRequests returns the decoded requests for op that moto's front received.
+// ptestRequests returns the decoded requests for op that moto's front received, Repeats left
+// out.
 func ptestRequests(r *itestRig, op string) []url.Values {
 	var out []url.Values
 	for _, c := range r.moto.Calls() {
-		if v, ok := c.Input.(url.Values); ok && c.Op == op {
+		if v, ok := c.Input.(url.Values); ok && c.Op == op && !c.Repeat {
 			out = append(out, v)
 		}
 	}

@@ -230,8 +230,9 @@ func invoke(ctx context.Context, w io.Writer, rt *localaws.Runtime, moto *locala
 		return err
 	}
 
-	// Operations in the order the function first called them.
-	calls := append(moto.Calls(), config.Calls()...)
+	// Operations in the order the function first called them; a Repeat (the SDK re-sending a
+	// call whose answer its connection lost) is the same call.
+	calls := slices.DeleteFunc(append(moto.Calls(), config.Calls()...), func(c localaws.Call) bool { return c.Repeat })
 	slices.SortStableFunc(calls, func(a, b localaws.Call) int { return a.Time.Compare(b.Time) })
 	counts := make(map[string]int)
 	var ops []string

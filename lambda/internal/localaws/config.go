@@ -141,18 +141,19 @@ func (c *ConfigService) OnCall(f FaultFunc) { c.rec.setFaults(f) }
 // Calls returns the calls received since the last reset, in arrival order.
 func (c *ConfigService) Calls() []Call { return c.rec.snapshot() }
 
-// Counts returns the number of calls per operation received since the last reset.
+// Counts returns the number of calls per operation received since the last reset, SDK
+// retries included and Repeats not.
 func (c *ConfigService) Counts() map[string]int { return c.rec.countsCopy() }
 
 // Operations returns the calls per operation since the last reset that were not SDK retries.
 func (c *ConfigService) Operations() map[string]int { return c.rec.operations() }
 
 // Puts returns every PutEvaluations request received since the last reset, in order, whatever
-// it was answered.
+// it was answered; a Repeat is not a new request.
 func (c *ConfigService) Puts() []PutEvaluationsInput {
 	var out []PutEvaluationsInput
 	for _, call := range c.rec.snapshot() {
-		if in, ok := call.Input.(*PutEvaluationsInput); ok {
+		if in, ok := call.Input.(*PutEvaluationsInput); ok && !call.Repeat {
 			out = append(out, *in)
 		}
 	}
@@ -215,6 +216,7 @@ func (c *ConfigService) serve(w http.ResponseWriter, r *http.Request) {
 		decodeErr = &apiError{http.StatusBadRequest, errSerialization, err.Error()}
 	}
 	i, fault := c.rec.begin(op, input, r.Header)
+	w = c.rec.writer(w, i)
 	var status int
 	var code string
 	switch {

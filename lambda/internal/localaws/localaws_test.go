@@ -233,6 +233,45 @@ func TestConfigServiceFaults(t *testing.T) {
 		assert.Len(t, cs.Stored(), 3)
 	})
 
+	t.Run("a retry of a call answered with success is a Repeat", func(t *testing.T) {
+		// What the SDK sends when it lost a 200 answer on its connection while reading it:
+		// the same operation again, with the next attempt number.
+		send := func(attempt int) int {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, cs.URL, strings.NewReader(`{"ConfigRuleName":"`+testRule+`"}`))
+			require.NoError(t, err)
+			req.Header.Set("X-Amz-Target", targetPrefix+opGetComplianceDetails)
+			req.Header.Set("Content-Type", jsonContentType)
+			req.Header.Set("Amz-Sdk-Request", fmt.Sprintf("attempt=%d; max=3", attempt))
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		cs.Reset()
+		var decided []int
+		cs.OnCall(func(_ string, n int) *Fault {
+			decided = append(decided, n)
+			if n == 2 {
+				return &Fault{Code: "ThrottlingException"}
+			}
+			return nil
+		})
+
+		assert.Equal(t, http.StatusOK, send(1))
+		assert.Equal(t, http.StatusOK, send(2), "the repeat of call 1 is served as call 1 was")
+		assert.Equal(t, http.StatusBadRequest, send(1), "the next call is call 2")
+		assert.Equal(t, http.StatusOK, send(2), "a retry after an error is a new call (3)")
+
+		assert.Equal(t, []int{1, 2, 3}, decided, "the hook is not asked about the repeat")
+		var repeats []bool
+		for _, c := range cs.Calls() {
+			repeats = append(repeats, c.Repeat)
+		}
+		assert.Equal(t, []bool{false, true, false, false}, repeats)
+		assert.Equal(t, map[string]int{opGetComplianceDetails: 3}, cs.Counts())
+		assert.Equal(t, map[string]int{opGetComplianceDetails: 2}, cs.Operations())
+	})
+
 	t.Run("errors", func(t *testing.T) {
 		for _, f := range []Fault{
 			{Code: "AccessDeniedException"},

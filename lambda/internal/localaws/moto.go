@@ -122,7 +122,8 @@ func (m *Moto) Reset(ctx context.Context) error {
 // Calls returns the calls the front received since the last reset, in arrival order.
 func (m *Moto) Calls() []Call { return m.rec.snapshot() }
 
-// Counts returns the number of calls per operation the front received since the last reset.
+// Counts returns the number of calls per operation the front received since the last reset, SDK
+// retries included and Repeats not.
 func (m *Moto) Counts() map[string]int { return m.rec.countsCopy() }
 
 // Operations returns the calls per operation since the last reset that were not SDK retries.
@@ -172,7 +173,7 @@ func (m *Moto) serveFront(proxy http.Handler) http.Handler {
 			op = r.Method + " " + r.URL.Path
 		}
 		i, fault := m.rec.begin(op, values, r.Header)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := m.rec.writer(w, i)
 		var code string
 		switch {
 		case fault != nil && fault.Hang:

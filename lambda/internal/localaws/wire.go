@@ -28,6 +28,12 @@ type Call struct {
 	// Attempt is the SDK's attempt number for the operation (its amz-sdk-request header): 1 for
 	// the first, more for the SDK's retries; 0 when the client did not say.
 	Attempt int
+	// Repeat marks an SDK retry of a call this server had already answered with success: the
+	// client lost the answer on its connection while reading it (the SDK then reports
+	// "deserialization failed … use of closed network connection" and retries, see
+	// aws/aws-sdk-go-v2#1825). It is the same call again, so it is not counted as a new one and
+	// gets the fault decision of the call it repeats.
+	Repeat bool
 }
 
 // attempt reads the SDK's attempt number from a request's amz-sdk-request header
@@ -64,8 +70,8 @@ type Fault struct {
 }
 
 // FaultFunc decides whether the n-th call of operation op (counting from 1 since the server's
-// last Reset or ResetCalls, retries included: each is a call on the wire) is answered with a
-// fault; nil means it is served normally.
+// last Reset or ResetCalls, retries included: each is a call on the wire; a Repeat is not a new
+// call) is answered with a fault; nil means it is served normally.
 type FaultFunc func(op string, n int) *Fault
 
 // isError reports whether f is answered as an error.
@@ -100,16 +106,35 @@ func (r *recorder) begin(op string, input any, header http.Header) (int, *Fault)
 	if r.counts == nil {
 		r.counts = make(map[string]int)
 	}
-	r.counts[op]++
+	c := Call{Op: op, Time: time.Now(), Input: input, Attempt: attempt(header)}
+	c.Repeat = c.Attempt > 1 && r.answeredOK(op)
+	if !c.Repeat {
+		r.counts[op]++
+	}
 	n := r.counts[op]
-	r.calls = append(r.calls, Call{Op: op, Time: time.Now(), Input: input, Attempt: attempt(header)})
+	r.calls = append(r.calls, c)
 	i := len(r.calls) - 1
 	faults := r.faults
 	r.mu.Unlock()
 	if faults == nil {
 		return i, nil
 	}
+	if c.Repeat {
+		// The call repeated was served normally (it was answered 200), so is its repeat.
+		return i, nil
+	}
 	return i, faults(op, n)
+}
+
+// answeredOK reports whether the last call of op was answered with a 2xx status. The caller
+// holds r.mu.
+func (r *recorder) answeredOK(op string) bool {
+	for i := len(r.calls) - 1; i >= 0; i-- {
+		if r.calls[i].Op == op {
+			return r.calls[i].Status >= 200 && r.calls[i].Status < 300
+		}
+	}
+	return false
 }
 
 // end records how call i was answered.
@@ -151,7 +176,7 @@ func (r *recorder) operations() map[string]int {
 	defer r.mu.Unlock()
 	out := make(map[string]int)
 	for _, c := range r.calls {
-		if c.Attempt <= 1 {
+		if c.Attempt <= 1 && !c.Repeat {
 			out[c.Op]++
 		}
 	}
@@ -166,23 +191,38 @@ func (r *recorder) countsCopy() map[string]int {
 	return out
 }
 
-// statusWriter remembers the status a handler answered.
+// writer returns w wrapped to record the status of call i as soon as it is answered, before
+// the body is written: a client that loses the answer while reading it may retry before the
+// handler returns, and its retry must find the status (see Call.Repeat).
+func (r *recorder) writer(w http.ResponseWriter, i int) *statusWriter {
+	return &statusWriter{ResponseWriter: w, rec: r, call: i}
+}
+
+// statusWriter remembers the status a handler answered, in the recorder too.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	rec    *recorder
+	call   int
+}
+
+func (w *statusWriter) answer(code int) {
+	if w.status != 0 {
+		return
+	}
+	w.status = code
+	if w.rec != nil {
+		w.rec.end(w.call, code, "")
+	}
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
+	w.answer(code)
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.answer(http.StatusOK)
 	return w.ResponseWriter.Write(b)
 }
 
