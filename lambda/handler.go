@@ -180,20 +180,22 @@ func evaluateRegion(ctx context.Context, api ec2API, p rule.Params, s rule.Scope
 // change evaluates a configuration change: the changed VPC, or the VPC of a changed endpoint.
 func change(ctx context.Context, api ec2API, req request) ([]evaluation, error) {
 	item := req.item
+	if item.ResourceType == rule.ResourceTypeVPCEndpoint {
+		// An endpoint is never evaluated itself, so eventLeftScope changes nothing for it; what
+		// matters is its VPC, which its deletion or change may have moved either way.
+		if why, ok := deletedStatuses[item.Status]; ok {
+			return deletedEndpoint(ctx, api, req, why)
+		}
+		return changedEndpoint(ctx, api, req)
+	}
 	if req.leftScope {
 		return []evaluation{notApplicable(req, item.ResourceType, item.ResourceID, "Resource left the rule's scope.")}, nil
 	}
 	if why, ok := deletedStatuses[item.Status]; ok {
-		if item.ResourceType == rule.ResourceTypeVPCEndpoint {
-			return deletedEndpoint(ctx, api, req, why)
-		}
 		return []evaluation{notApplicable(req, item.ResourceType, item.ResourceID, "Resource "+why+".")}, nil
 	}
-	switch item.ResourceType {
-	case rule.ResourceTypeVPC:
+	if item.ResourceType == rule.ResourceTypeVPC {
 		return changedVPC(ctx, api, req)
-	case rule.ResourceTypeVPCEndpoint:
-		return changedEndpoint(ctx, api, req)
 	}
 	return []evaluation{notApplicable(req, item.ResourceType, item.ResourceID,
 		"The rule evaluates "+rule.ResourceTypeVPC+" (and re-evaluates VPCs on "+rule.ResourceTypeVPCEndpoint+" changes); "+item.ResourceType+" is not in its scope.")}, nil

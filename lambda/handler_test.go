@@ -694,8 +694,10 @@ func TestHandlerChangedEndpoint(t *testing.T) {
 	tests := []struct {
 		name    string
 		fixture string
-		vpcs    []ec2types.Vpc
-		live    []ec2types.VpcEndpoint
+		// leftScope sets the event's eventLeftScope.
+		leftScope bool
+		vpcs      []ec2types.Vpc
+		live      []ec2types.VpcEndpoint
 		// wantByID says whether the endpoint was first looked for in a listing of the region's
 		// endpoints for the checked services (items without configuration or diff); that listing
 		// then also serves as the VPC's endpoints.
@@ -759,6 +761,20 @@ func TestHandlerChangedEndpoint(t *testing.T) {
 			// The deletion item has no configuration; its diff names the VPC the endpoint was in.
 			name:          "endpoint deleted: its VPC, named by the item's diff, is re-evaluated",
 			fixture:       "vpce-deleted.json",
+			vpcs:          []ec2types.Vpc{fakeVPC(fixtureVPCID, fixtureAccount)},
+			wantVPCLookup: true,
+			wantListing:   true,
+			want: []sentEvaluation{
+				{fixtureVPCType, fixtureVPCID, cfgtypes.ComplianceTypeNonCompliant, fixtureEndpointDeletedTime},
+				{fixtureEndpointType, fixtureEndpointID, cfgtypes.ComplianceTypeNotApplicable, fixtureEndpointDeletedTime},
+			},
+			wantNote: "Endpoint was deleted; this change re-evaluated " + fixtureVPCID + ": NON_COMPLIANT.",
+		},
+		{
+			// Config may flag a deletion as leaving the scope too; the VPC must still learn of it.
+			name:          "endpoint deleted with eventLeftScope: its VPC is still re-evaluated",
+			fixture:       "vpce-deleted.json",
+			leftScope:     true,
 			vpcs:          []ec2types.Vpc{fakeVPC(fixtureVPCID, fixtureAccount)},
 			wantVPCLookup: true,
 			wantListing:   true,
@@ -848,8 +864,10 @@ func TestHandlerChangedEndpoint(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := &fakeEC2{describeVpcs: fakeVPCsFrom(pageSize, tt.vpcs...), describeVpcEndpoints: fakeEndpointsFrom(pageSize, tt.live...)}
 			c := newFakeConfig(t)
+			ev := loadEvent(t, tt.fixture)
+			ev.EventLeftScope = tt.leftScope
 
-			require.NoError(t, newTestHandler(t, e, c).Handle(context.Background(), loadEvent(t, tt.fixture)))
+			require.NoError(t, newTestHandler(t, e, c).Handle(context.Background(), ev))
 
 			var wantEndpointCalls []ec2.DescribeVpcEndpointsInput
 			if tt.wantByID {
