@@ -239,13 +239,7 @@ func partitionOf(ruleARN, region string) string {
 	if parts := strings.SplitN(ruleARN, ":", 3); len(parts) == 3 && parts[0] == "arn" && parts[1] != "" {
 		return parts[1]
 	}
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
+	return rule.Partition(region)
 }
 
 // vpcFromItem builds the rule's view of a VPC from its configuration item.

@@ -440,9 +440,8 @@ func TestPracticeFullAccessPolicy(t *testing.T) {
 			want:   rule.NonCompliant,
 		},
 		{
-			// rule.IsFullAccessPolicy treats any Deny statement as narrowing the policy: the
-			// parameter forbids the default policy and its equivalents, and a policy that
-			// denies something was written on purpose. It does not weigh what the Deny removes.
+			// A Deny of some of the service's actions makes the policy narrower than full
+			// access: the parameter forbids the default policy and its equivalents.
 			name:   "allow everything, deny some actions",
 			policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"ec2:Delete*","Resource":"*"}]}`,
 			want:   rule.Compliant,

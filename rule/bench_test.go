@@ -138,7 +138,7 @@ func BenchmarkIsFullAccessPolicy(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				rule.IsFullAccessPolicy(bc.doc, ec2)
+				rule.IsFullAccessPolicy(bc.doc, ec2, "us-east-1")
 			}
 		})
 	}

@@ -184,10 +184,10 @@ func FuzzIsFullAccessPolicy(f *testing.F) {
 	f.Add(defaultPolicy, "")
 	f.Fuzz(func(t *testing.T, doc, service string) {
 		svc := rule.Service{Name: service}
-		if got, again := rule.IsFullAccessPolicy(doc, svc), rule.IsFullAccessPolicy(doc, svc); got != again {
+		if got, again := rule.IsFullAccessPolicy(doc, svc, "us-east-1"), rule.IsFullAccessPolicy(doc, svc, "us-east-1"); got != again {
 			t.Fatalf("IsFullAccessPolicy(%q) is not deterministic", doc)
 		}
-		if strings.TrimSpace(doc) == "" && !rule.IsFullAccessPolicy(doc, svc) {
+		if strings.TrimSpace(doc) == "" && !rule.IsFullAccessPolicy(doc, svc, "us-east-1") {
 			t.Fatalf("an empty document is AWS's full-access default")
 		}
 	})

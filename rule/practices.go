@@ -142,12 +142,17 @@ type policyStatement struct {
 	Condition    json.RawMessage `json:"Condition"`
 }
 
-// IsFullAccessPolicy reports whether an endpoint policy lets every principal do every action of
-// svc on every resource: an empty document (the endpoint then has AWS's default full-access
-// policy), or one with an unconditional Allow of "*" actions (or "<service>:*") to principal "*"
-// on resource "*" and no Deny that concerns svc's actions. A document that cannot be read counts
-// as full access, since nothing proves it is narrower.
-func IsFullAccessPolicy(doc string, svc Service) bool {
+// IsFullAccessPolicy reports whether the policy of an endpoint in region lets every principal do
+// every action of svc on every resource (of that region: the only ones the endpoint serves): an empty document (the endpoint then has AWS's default full-access
+// policy), or one with an unconditional Allow that reaches every principal, every action of svc
+// and every resource, and no Deny that can take any of svc's actions away. A document that cannot
+// be read counts as full access, since nothing proves it is narrower.
+//
+// Patterns are weighed by what they match, not how they are spelled: "ec2:*", "*" and "e*:*" are
+// all of EC2's actions; a NotAction of only other services' actions leaves all of them;
+// "arn:aws:ec2:*:*:*" is every EC2 resource. Where a pattern's reach cannot be told exactly, the
+// answer leans to full access, so that a policy is reported narrower only on evidence.
+func IsFullAccessPolicy(doc string, svc Service, region string) bool {
 	if strings.TrimSpace(doc) == "" {
 		return true
 	}
@@ -167,43 +172,136 @@ func IsFullAccessPolicy(doc string, svc Service) bool {
 		}
 		statements = []policyStatement{one}
 	}
+	m := newPolicyMatcher(svc, region)
 	fullAllow := false
 	for _, st := range statements {
-		if strings.EqualFold(st.Effect, "Deny") && st.concerns(svc) {
+		if strings.EqualFold(st.Effect, "Deny") && m.takesAway(st) {
 			return false
 		}
-		if strings.EqualFold(st.Effect, "Allow") && st.grantsEverything(svc) {
+		if strings.EqualFold(st.Effect, "Allow") && m.grantsEverything(st) {
 			fullAllow = true
 		}
 	}
 	return fullAllow
 }
 
-// concerns reports whether a Deny statement can take something away from the service's calls:
-// it names all actions ("*", "<service>:*"), any action of the service, or excludes some
-// (NotAction). A Deny only of other services' actions leaves the endpoint's full access whole.
-func (st policyStatement) concerns(svc Service) bool {
-	if len(st.NotAction) > 0 {
-		return true
-	}
-	prefix := iamPrefix(svc) + ":"
-	return hasValue(st.Action, func(a string) bool {
-		return a == "*" || a == "*:*" || len(a) >= len(prefix) && strings.EqualFold(a[:len(prefix)], prefix)
-	})
+// policyMatcher weighs a statement's patterns against one service's actions and resources.
+type policyMatcher struct {
+	// prefix is the service's IAM action prefix, lower case ("ec2").
+	prefix string
+	// actions are sample actions of the service, lower case; a pattern that matches them all
+	// matches every action of the service.
+	actions []string
+	// resources are sample ARNs of the service's resources in the region; a pattern that
+	// matches them all matches every resource the endpoint serves.
+	resources []string
 }
 
-// grantsEverything reports whether an Allow statement is unconditional and unrestricted.
-func (st policyStatement) grantsEverything(svc Service) bool {
+func newPolicyMatcher(svc Service, region string) policyMatcher {
+	prefix := iamPrefix(svc)
+	m := policyMatcher{prefix: prefix}
+	for _, name := range []string{"a", "describeinstances", "createvpcendpoint", "zz-probe_9"} {
+		m.actions = append(m.actions, prefix+":"+name)
+	}
+	base := "arn:" + Partition(region) + ":" + prefix + ":" + region + ":"
+	m.resources = []string{
+		base + "111122223333:instance/i-0123456789abcdef0",
+		base + "111122223333:vpc/vpc-0123456789abcdef0",
+		base + ":image/ami-0123456789abcdef0",
+		base + "111122223333:x",
+	}
+	return m
+}
+
+// grantsEverything reports whether an Allow statement is unconditional and reaches every
+// principal, every action of the service and every resource. An Allow with NotPrincipal reaches
+// everyone but a few: it counts as every principal.
+func (m policyMatcher) grantsEverything(st policyStatement) bool {
 	if !noCondition(st.Condition) {
 		return false
 	}
-	if len(st.NotPrincipal) > 0 || len(st.NotAction) > 0 || len(st.NotResource) > 0 {
-		return false
+	principals := len(st.NotPrincipal) > 0 || wildcardPrincipal(st.Principal)
+	actions := hasValue(st.Action, m.allActions) ||
+		len(st.Action) == 0 && len(st.NotAction) > 0 && allValues(st.NotAction, func(a string) bool { return !m.anyAction(a) })
+	resources := hasValue(st.Resource, m.allResources) ||
+		len(st.Resource) == 0 && len(st.NotResource) > 0 && allValues(st.NotResource, func(r string) bool { return !m.anyResource(r) })
+	return principals && actions && resources
+}
+
+// takesAway reports whether a Deny statement can take any of the service's actions away from
+// anyone: it names actions that may be the service's (or excludes fewer than all of them with
+// NotAction), on resources that may be the service's. Whom it denies, and under which condition,
+// does not matter: any such Deny makes the policy narrower than full access.
+func (m policyMatcher) takesAway(st policyStatement) bool {
+	actions := hasValue(st.Action, m.anyAction) ||
+		len(st.NotAction) > 0 && !hasValue(st.NotAction, m.allActions)
+	resources := hasValue(st.Resource, m.anyResource) ||
+		len(st.NotResource) > 0 && !hasValue(st.NotResource, m.allResources)
+	return actions && resources
+}
+
+// allActions reports whether an action pattern matches every action of the service.
+func (m policyMatcher) allActions(pattern string) bool {
+	p := strings.ToLower(pattern)
+	for _, a := range m.actions {
+		if !globMatch(p, a) {
+			return false
+		}
 	}
-	serviceWildcard := iamPrefix(svc) + ":*"
-	return wildcardPrincipal(st.Principal) &&
-		hasValue(st.Action, func(a string) bool { return a == "*" || a == "*:*" || strings.EqualFold(a, serviceWildcard) }) &&
-		hasValue(st.Resource, func(r string) bool { return r == "*" })
+	return true
+}
+
+// anyAction reports whether an action pattern may match some action of the service: its service
+// part matches the service's prefix.
+func (m policyMatcher) anyAction(pattern string) bool {
+	p := strings.ToLower(pattern)
+	if service, _, ok := strings.Cut(p, ":"); ok {
+		return globMatch(service, m.prefix)
+	}
+	return globMatch(p, m.actions[0])
+}
+
+// allResources reports whether a resource pattern matches every resource of the service in the
+// region.
+func (m policyMatcher) allResources(pattern string) bool {
+	return !slices.ContainsFunc(m.resources, func(arn string) bool { return !globMatch(pattern, arn) })
+}
+
+// anyResource reports whether a resource pattern may match some resource of the service: it is
+// not an ARN of the form arn:<partition>:<service>:... whose service cannot be this one.
+func (m policyMatcher) anyResource(pattern string) bool {
+	parts := strings.SplitN(pattern, ":", 4)
+	if len(parts) < 4 || !globMatch(parts[0], "arn") {
+		return globMatch(pattern, m.resources[0])
+	}
+	return globMatch(strings.ToLower(parts[2]), m.prefix)
+}
+
+// globMatch reports whether s matches pattern, where "*" matches any run of characters (":"
+// included) and "?" any one character, as in IAM policies.
+func globMatch(pattern, s string) bool {
+	// Greedy matching with backtracking to the last star: linear for IAM's patterns.
+	p, i, star, mark := 0, 0, -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case star >= 0:
+			p = star + 1
+			mark++
+			i = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
 }
 
 // noCondition reports whether a Condition element sets no condition: absent, null, or an empty
@@ -216,10 +314,27 @@ func noCondition(raw json.RawMessage) bool {
 	return json.Unmarshal(raw, &m) == nil && len(m) == 0
 }
 
-// iamPrefix returns the IAM action prefix of svc: the first label of its short name.
+// iamPrefixes are the IAM action prefixes of the services whose endpoint name is not their
+// prefix.
+var iamPrefixes = map[string]string{
+	"monitoring":       "cloudwatch",
+	"git-codecommit":   "codecommit",
+	"kinesis-streams":  "kinesis",
+	"kinesis-firehose": "firehose",
+	"email-smtp":       "ses",
+	"ecs-agent":        "ecs",
+	"ecs-telemetry":    "ecs",
+}
+
+// iamPrefix returns the IAM action prefix of svc, lower case: the first label of its short name
+// ("ecr" for ecr.api), or the service's own where it differs ("cloudwatch" for monitoring).
 func iamPrefix(svc Service) string {
-	prefix, _, _ := strings.Cut(svc.Name, ".")
-	return strings.TrimSuffix(prefix, fipsSuffix)
+	prefix, _, _ := strings.Cut(strings.ToLower(svc.Name), ".")
+	prefix = strings.TrimSuffix(prefix, fipsSuffix)
+	if p, ok := iamPrefixes[prefix]; ok {
+		return p
+	}
+	return prefix
 }
 
 // wildcardPrincipal reports whether a Principal element is "*" or {"AWS": "*"} (or a list
@@ -233,6 +348,12 @@ func wildcardPrincipal(raw json.RawMessage) bool {
 		return false
 	}
 	return hasValue(byType["AWS"], func(s string) bool { return s == "*" })
+}
+
+// allValues reports whether a string-or-list element holds at least one value, and every value
+// satisfies match.
+func allValues(raw json.RawMessage, match func(string) bool) bool {
+	return hasValue(raw, func(string) bool { return true }) && !hasValue(raw, func(v string) bool { return !match(v) })
 }
 
 // hasValue reports whether a string-or-list element holds a value that satisfies match.

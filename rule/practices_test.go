@@ -1,6 +1,7 @@
 package rule_test
 
 import (
+	"cmp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -382,10 +383,11 @@ func TestEvaluatePractices(t *testing.T) {
 func TestIsFullAccessPolicy(t *testing.T) {
 	ec2 := rule.Service{Name: "ec2"}
 	tests := []struct {
-		name string
-		doc  string
-		svc  rule.Service
-		want bool
+		name   string
+		doc    string
+		svc    rule.Service
+		region string // default us-east-1
+		want   bool
 	}{
 		{name: "empty document is AWS's default", doc: "", want: true},
 		{name: "whitespace document", doc: " \n\t", want: true},
@@ -522,6 +524,115 @@ func TestIsFullAccessPolicy(t *testing.T) {
 			want: false,
 		},
 		{
+			name: "NotAction of another service's action leaves every EC2 action",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "NotAction": "s3:GetObject", "Resource": "*"}]}`,
+			want: true,
+		},
+		{
+			name: "NotAction of all EC2 actions grants none of them",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "NotAction": ["ec2:*"], "Resource": "*"}]}`,
+			want: false,
+		},
+		{
+			name: "a Deny of everything but EC2 (NotAction ec2:*) takes nothing from EC2",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+				{"Effect": "Deny", "Principal": "*", "NotAction": "ec2:*", "Resource": "*"}]}`,
+			want: true,
+		},
+		{
+			name: "every EC2 resource as an ARN pattern",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ec2:*", "Resource": "arn:aws:ec2:*:*:*"}]}`,
+			want: true,
+		},
+		{
+			name: "every EC2 resource, the star spanning the ARN's segments",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ec2:*", "Resource": ["arn:aws:ec2:*"]}]}`,
+			want: true,
+		},
+		{
+			name:   "every EC2 resource in the China partition",
+			doc:    `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ec2:*", "Resource": "arn:aws-cn:ec2:*:*:*"}]}`,
+			region: "cn-north-1",
+			want:   true,
+		},
+		{
+			name: "the China partition's resources, for an endpoint elsewhere",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ec2:*", "Resource": "arn:aws-cn:ec2:*:*:*"}]}`,
+			want: false,
+		},
+		{
+			name: "the endpoint's own region is every resource it serves",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ec2:*", "Resource": "arn:aws:ec2:us-east-1:*:*"}]}`,
+			want: true,
+		},
+		{
+			name: "another region's resources only",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ec2:*", "Resource": "arn:aws:ec2:us-west-2:*:*"}]}`,
+			want: false,
+		},
+		{
+			name: "another service's resources only",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "arn:aws:s3:::*"}]}`,
+			want: false,
+		},
+		{
+			name: "action patterns weighed by what they match",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": ["e*:*"], "Resource": "*"}]}`,
+			want: true,
+		},
+		{
+			name: "NotResource of another service's resource leaves every EC2 resource",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "NotResource": "arn:aws:s3:::audit-bucket/*"}]}`,
+			want: true,
+		},
+		{
+			name: "NotResource of EC2 instances",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "NotResource": "arn:aws:ec2:*:*:instance/*"}]}`,
+			want: false,
+		},
+		{
+			name: "NotPrincipal: everyone but one is everyone",
+			doc:  `{"Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "*", "Resource": "*"}]}`,
+			want: true,
+		},
+		{
+			name: "a Deny on another service's resources takes nothing from EC2",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+				{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "arn:aws:s3:::audit-bucket/*"}]}`,
+			want: true,
+		},
+		{
+			name: "a Deny of everything but EC2's resources takes nothing from EC2",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+				{"Effect": "Deny", "Principal": "*", "Action": "*", "NotResource": "arn:aws:ec2:*:*:*"}]}`,
+			want: true,
+		},
+		{
+			name: "a Deny on some EC2 resources",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+				{"Effect": "Deny", "Principal": "*", "Action": "ec2:*", "Resource": "arn:aws:ec2:*:*:vpc/vpc-0123456789abcdef0"}]}`,
+			want: false,
+		},
+		{
+			name: "monitoring: its actions are cloudwatch:",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "cloudwatch:*", "Resource": "*"}]}`,
+			svc:  rule.Service{Name: "monitoring"},
+			want: true,
+		},
+		{
+			name: "monitoring: a Deny of a cloudwatch: action narrows it",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+				{"Effect": "Deny", "Principal": "*", "Action": "cloudwatch:PutMetricData", "Resource": "*"}]}`,
+			svc:  rule.Service{Name: "monitoring"},
+			want: false,
+		},
+		{
+			name: "monitoring: monitoring:* is no action of it",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "monitoring:*", "Resource": "*"}]}`,
+			svc:  rule.Service{Name: "monitoring"},
+			want: false,
+		},
+		{
 			name: "a full Allow beside a narrow one",
 			doc: `{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "ec2:Describe*", "Resource": "*"},
 				{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}`,
@@ -534,7 +645,8 @@ func TestIsFullAccessPolicy(t *testing.T) {
 			if svc == (rule.Service{}) {
 				svc = ec2
 			}
-			assert.Equal(t, tt.want, rule.IsFullAccessPolicy(tt.doc, svc))
+			region := cmp.Or(tt.region, "us-east-1")
+			assert.Equal(t, tt.want, rule.IsFullAccessPolicy(tt.doc, svc, region))
 		})
 	}
 }

@@ -96,12 +96,12 @@ type policyKey struct{ doc, service string }
 // fullAccess is IsFullAccessPolicy, remembered per document and service when e has a memo.
 func (e *evaluator) fullAccess(doc string, svc Service) bool {
 	if e.policies == nil {
-		return IsFullAccessPolicy(doc, svc)
+		return IsFullAccessPolicy(doc, svc, e.s.Region)
 	}
 	k := policyKey{doc, svc.Name}
 	full, ok := e.policies[k]
 	if !ok {
-		full = IsFullAccessPolicy(doc, svc)
+		full = IsFullAccessPolicy(doc, svc, e.s.Region)
 		e.policies[k] = full
 	}
 	return full

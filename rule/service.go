@@ -76,3 +76,21 @@ func parseService(item, region string) (Service, error) {
 	}
 	return Service{Name: name}, nil
 }
+
+// Partition returns the partition of an AWS region ("aws" for us-east-1, "aws-cn" for
+// cn-north-1).
+func Partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "eusc-"):
+		return "aws-eusc"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	}
+	return "aws"
+}
