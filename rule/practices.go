@@ -67,8 +67,8 @@ func countAZs(ep Endpoint, inv Inventory) int {
 }
 
 // allowsHTTPSFromVPC reports whether the endpoint's security groups let TCP 443 in from the whole
-// VPC: either a rule that references a security group, or rules whose IPv4 CIDRs together contain
-// every CIDR block of the VPC (each block inside one allowed CIDR).
+// VPC: either a rule that references a security group other than the endpoint's own, or rules
+// whose IPv4 CIDRs together cover every CIDR block of the VPC.
 func allowsHTTPSFromVPC(vpc VPC, ep Endpoint, inv Inventory) bool {
 	var allowed []netip.Prefix
 	for _, id := range ep.SecurityGroupIDs {
@@ -80,9 +80,10 @@ func allowsHTTPSFromVPC(vpc VPC, ep Endpoint, inv Inventory) bool {
 			if !r.allowsHTTPS() {
 				continue
 			}
-			// A group that admits only itself (the VPC's default group does) lets in only its own
-			// members, not the VPC; a reference to another group is the "clients' group" pattern.
-			if slices.ContainsFunc(r.GroupIDs, func(g string) bool { return g != sg.ID }) {
+			// A reference to another group is the "clients' group" pattern. A group on the
+			// endpoint itself (the VPC's default group admits only itself) lets in only the
+			// endpoint's own interfaces, or whatever else carries it, which nothing here shows.
+			if slices.ContainsFunc(r.GroupIDs, func(g string) bool { return !slices.Contains(ep.SecurityGroupIDs, g) }) {
 				return true
 			}
 			for _, c := range r.CIDRs {
@@ -115,14 +116,46 @@ func (r IngressRule) allowsHTTPS() bool {
 	return false
 }
 
-// coveredBy reports whether block lies entirely inside one of the allowed prefixes.
+// coveredBy reports whether the allowed prefixes together cover every address of block: one
+// that contains it, or several that each cover a part (two /17s for a /16).
 func coveredBy(block netip.Prefix, allowed []netip.Prefix) bool {
+	type span struct{ first, last netip.Addr }
+	var spans []span
 	for _, a := range allowed {
-		if a.Addr().Is4() == block.Addr().Is4() && a.Bits() <= block.Bits() && a.Contains(block.Addr()) {
-			return true
+		if a.Addr().Is4() != block.Addr().Is4() || !a.Overlaps(block) {
+			continue
+		}
+		// Of two overlapping prefixes one contains the other: the overlap is the longer one.
+		inner := block
+		if a.Bits() > block.Bits() {
+			inner = a
+		}
+		spans = append(spans, span{inner.Addr(), lastAddr(inner)})
+	}
+	slices.SortFunc(spans, func(x, y span) int { return x.first.Compare(y.first) })
+	next, end := block.Addr(), lastAddr(block)
+	for _, sp := range spans {
+		if sp.first.Compare(next) > 0 {
+			return false // a gap before this span
+		}
+		if sp.last.Compare(next) >= 0 {
+			if sp.last == end {
+				return true
+			}
+			next = sp.last.Next()
 		}
 	}
 	return false
+}
+
+// lastAddr returns the last address of a masked prefix.
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Addr().AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	last, _ := netip.AddrFromSlice(b)
+	return last
 }
 
 // policyDocument is the part of an IAM policy document the full-access test reads. Fields that

@@ -184,6 +184,24 @@ func TestEvaluatePractices(t *testing.T) {
 			want:   vpcResult(rule.NonCompliant, noQualifyingEC2+"vpce-0ec2 "+failsHTTPS+"."),
 		},
 		{
+			name:   "two halves together cover their block",
+			inv:    withGroup(tcp443("10.0.128.0/17"), tcp443("10.0.0.0/17")),
+			params: `{"requireHttpsFromVpc": "true"}`,
+			want:   vpcResult(rule.Compliant, "vpce-0ec2 (com.amazonaws.us-east-1.ec2) is an available Interface endpoint (passes HTTPS from VPC)."),
+		},
+		{
+			name:   "overlapping parts cover their block",
+			inv:    withGroup(tcp443("10.0.0.0/17", "10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18", "10.0.192.0/18")),
+			params: `{"requireHttpsFromVpc": "true"}`,
+			want:   vpcResult(rule.Compliant, "vpce-0ec2 (com.amazonaws.us-east-1.ec2) is an available Interface endpoint (passes HTTPS from VPC)."),
+		},
+		{
+			name:   "parts with a gap do not cover their block",
+			inv:    withGroup(tcp443("10.0.0.0/17", "10.0.128.0/18", "10.0.255.0/24")),
+			params: `{"requireHttpsFromVpc": "true"}`,
+			want:   vpcResult(rule.NonCompliant, noQualifyingEC2+"vpce-0ec2 "+failsHTTPS+"."),
+		},
+		{
 			name:   "a CIDR written with host bits still covers",
 			inv:    withGroup(tcp443("10.9.8.7/8")),
 			params: `{"requireHttpsFromVpc": "true"}`,
@@ -220,6 +238,21 @@ func TestEvaluatePractices(t *testing.T) {
 			name:   "a group that references only itself",
 			vpc:    twoBlocks,
 			inv:    withGroup(rule.IngressRule{Protocol: "-1", GroupIDs: []string{"sg-https"}}),
+			params: `{"requireHttpsFromVpc": "true"}`,
+			want:   vpcResult(rule.NonCompliant, noQualifyingEC2+"vpce-0ec2 "+failsHTTPS+"."),
+		},
+		{
+			// Only the endpoint carries sg-other too: the reference admits nothing but the
+			// endpoint's own interfaces, as far as anything here shows.
+			name: "a reference to another group of the endpoint itself",
+			vpc:  twoBlocks,
+			endpoints: []rule.Endpoint{endpoint(func(ep *rule.Endpoint) {
+				ep.SecurityGroupIDs = []string{"sg-https", "sg-other"}
+			})},
+			inv: &rule.Inventory{SecurityGroups: map[string]rule.SecurityGroup{
+				"sg-https": httpsGroup("sg-https", rule.IngressRule{Protocol: "tcp", FromPort: 443, ToPort: 443, GroupIDs: []string{"sg-other"}}),
+				"sg-other": {ID: "sg-other"},
+			}},
 			params: `{"requireHttpsFromVpc": "true"}`,
 			want:   vpcResult(rule.NonCompliant, noQualifyingEC2+"vpce-0ec2 "+failsHTTPS+"."),
 		},
