@@ -121,6 +121,41 @@ func TestTemplatePermission(t *testing.T) {
 	}
 }
 
+// A function that keeps failing puts nothing, and Config keeps its old results: an alarm on the
+// function's Errors says so, notifying AlarmTopicArn when one is given.
+func TestTemplateErrorsAlarm(t *testing.T) {
+	for _, path := range []string{ruleTemplatePath, organizationTemplatePath} {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			tpl := loadTemplate(t, path)
+			alarm := tpl.resource("RuleErrorsAlarm")
+			require.True(t, alarm.ok(), "resource RuleErrorsAlarm")
+			assert.Equal(t, "AWS::CloudWatch::Alarm", alarm.get("Type").str())
+			props := alarm.get("Properties")
+			assert.Equal(t, "AWS/Lambda", props.get("Namespace").str())
+			assert.Equal(t, "Errors", props.get("MetricName").str())
+			dims := props.get("Dimensions").items()
+			require.Len(t, dims, 1)
+			assert.Equal(t, "FunctionName", dims[0].get("Name").str())
+			assert.Equal(t, cfnFunctionID, cfnRef(dims[0].get("Value").Node), "the alarm watches this function")
+			assert.Equal(t, "Sum", props.get("Statistic").str())
+			assert.Equal(t, "GreaterThanOrEqualToThreshold", props.get("ComparisonOperator").str())
+			assert.Equal(t, "notBreaching", props.get("TreatMissingData").str(), "no invocations is no failure")
+
+			for _, key := range []string{"AlarmActions", "OKActions"} {
+				name, arg := intrinsic(props.get(key).Node)
+				require.Equal(t, "Fn::If", name, key)
+				require.Len(t, arg.Content, 3, key)
+				assert.Equal(t, "HasAlarmTopic", arg.Content[0].Value, key)
+				then := cfnNode{arg.Content[1]}.items()
+				require.Len(t, then, 1, key)
+				assert.Equal(t, "AlarmTopicArn", cfnRef(then[0].Node), key)
+				assert.Equal(t, "AWS::NoValue", cfnRef(arg.Content[2]), key)
+			}
+			assert.Equal(t, "", tpl.get("Parameters", "AlarmTopicArn", "Default").str(), "no topic unless given")
+		})
+	}
+}
+
 func TestTemplateRoles(t *testing.T) {
 	tests := []struct {
 		name   string
