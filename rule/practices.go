@@ -159,7 +159,7 @@ func lastAddr(p netip.Prefix) netip.Addr {
 }
 
 // policyDocument is the part of an IAM policy document the full-access test reads. Fields that
-// may be a string or a list stay raw and are read by wildcardOnly.
+// may be a string or a list stay raw and are read by hasValue.
 type policyDocument struct {
 	Statement json.RawMessage `json:"Statement"`
 }
@@ -176,10 +176,11 @@ type policyStatement struct {
 }
 
 // IsFullAccessPolicy reports whether the policy of an endpoint in region lets every principal do
-// every action of svc on every resource (of that region: the only ones the endpoint serves): an empty document (the endpoint then has AWS's default full-access
-// policy), or one with an unconditional Allow that reaches every principal, every action of svc
-// and every resource, and no Deny that can take any of svc's actions away. A document that cannot
-// be read counts as full access, since nothing proves it is narrower.
+// every action of svc on every resource of the region (the only ones the endpoint serves): an
+// empty document (the endpoint then has AWS's default full-access policy), or one with an
+// unconditional Allow that reaches every principal, every action of svc and every resource, and
+// no Deny that can take any of svc's actions away. A document that cannot be read counts as full
+// access, since nothing proves it is narrower.
 //
 // Patterns are weighed by what they match, not how they are spelled: "ec2:*", "*" and "e*:*" are
 // all of EC2's actions; a NotAction of only other services' actions leaves all of them;
@@ -313,7 +314,7 @@ func (m policyMatcher) anyResource(pattern string) bool {
 // globMatch reports whether s matches pattern, where "*" matches any run of characters (":"
 // included) and "?" any one character, as in IAM policies.
 func globMatch(pattern, s string) bool {
-	// Greedy matching with backtracking to the last star: linear for IAM's patterns.
+	// Greedy matching that backtracks to the last star only: at worst len(pattern)*len(s) steps.
 	p, i, star, mark := 0, 0, -1, 0
 	for i < len(s) {
 		switch {
