@@ -212,6 +212,20 @@ func TestPracticeHTTPSFromVPC(t *testing.T) {
 			want:     rule.NonCompliant,
 		},
 		{
+			// Halves of each block, in two groups: together they cover both.
+			name: "halves that together cover each block",
+			endpoint: localaws.EndpointSpec{IngressGroups: [][]types.IpPermission{
+				{ptestIngress("tcp", 443, 443, "10.1.0.0/17", "10.2.128.0/17")},
+				{ptestIngress("tcp", 443, 443, "10.1.128.0/17", "10.2.0.0/17")},
+			}},
+			want: rule.Compliant,
+		},
+		{
+			name:     "halves with a quarter missing",
+			endpoint: localaws.EndpointSpec{IngressGroups: [][]types.IpPermission{{ptestIngress("tcp", 443, 443, "10.1.0.0/17", "10.1.128.0/18", ptestSecondary)}}},
+			want:     rule.NonCompliant,
+		},
+		{
 			name:     "a range inside the primary block",
 			endpoint: localaws.EndpointSpec{IngressGroups: [][]types.IpPermission{{ptestIngress("tcp", 443, 443, "10.1.0.0/24", ptestSecondary)}}},
 			want:     rule.NonCompliant,
@@ -437,6 +451,21 @@ func TestPracticeFullAccessPolicy(t *testing.T) {
 		{
 			name:   "wildcards as lists and ec2:*",
 			policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":["ec2:*"],"Resource":["*"]}]}`,
+			want:   rule.NonCompliant,
+		},
+		{
+			name:   "NotAction of another service's actions only",
+			policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","NotAction":"s3:*","Resource":"*"}]}`,
+			want:   rule.NonCompliant,
+		},
+		{
+			name:   "allow everything, deny everything but EC2",
+			policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},{"Effect":"Deny","Principal":"*","NotAction":"ec2:*","Resource":"*"}]}`,
+			want:   rule.NonCompliant,
+		},
+		{
+			name:   "every EC2 resource of the region as an ARN pattern",
+			policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ec2:*","Resource":"arn:aws:ec2:us-east-1:*:*"}]}`,
 			want:   rule.NonCompliant,
 		},
 		{
