@@ -502,6 +502,29 @@ func TestHandlerReadsInventoryForOptionalChecks(t *testing.T) {
 
 		assert.Equal(t, []sentEvaluation{{fixtureVPCType, fixtureVPCID, cfgtypes.ComplianceTypeCompliant, fixtureVPCCaptureTime}}, sentEvaluations(c.sent()))
 	})
+	t.Run("security group rule referencing a group of a peered VPC only", func(t *testing.T) {
+		e, c := newEC2(), newFakeConfig(t)
+		e.describeSecurityGroups = func(context.Context, *ec2.DescribeSecurityGroupsInput) (*ec2.DescribeSecurityGroupsOutput, error) {
+			return &ec2.DescribeSecurityGroupsOutput{SecurityGroups: []ec2types.SecurityGroup{{
+				GroupId: aws.String("sg-0a1b2c3d4e5f60003"),
+				IpPermissions: []ec2types.IpPermission{{
+					IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443),
+					UserIdGroupPairs: []ec2types.UserIdGroupPair{
+						{GroupId: aws.String("sg-0a1b2c3d4e5f60009"), VpcId: aws.String("vpc-0peered000000000"),
+							VpcPeeringConnectionId: aws.String("pcx-0a1b2c3d4e5f60000"), PeeringStatus: aws.String("active")},
+						{UserId: aws.String("111122223333")}, // no group named
+					},
+				}},
+			}}}, nil
+		}
+		ev := loadEvent(t, "vpc-change.json")
+		ev.RuleParameters = `{"requireHttpsFromVpc":"true"}`
+
+		require.NoError(t, newTestHandler(t, e, c).Handle(context.Background(), ev))
+
+		assert.Equal(t, []sentEvaluation{{fixtureVPCType, fixtureVPCID, cfgtypes.ComplianceTypeNonCompliant, fixtureVPCCaptureTime}}, sentEvaluations(c.sent()))
+		assert.Contains(t, sentAnnotation(c.sent(), fixtureVPCID), "TCP 443")
+	})
 	t.Run("no endpoint, nothing else to read", func(t *testing.T) {
 		e, c := newEC2(), newFakeConfig(t)
 		e.describeVpcEndpoints = fakeEndpointsFrom(pageSize)

@@ -189,7 +189,11 @@ func describeSecurityGroups(ctx context.Context, api ec2API, in *ec2.DescribeSec
 					r.CIDRs = append(r.CIDRs, aws.ToString(ip.CidrIp))
 				}
 				for _, pair := range perm.UserIdGroupPairs {
-					r.GroupIDs = append(r.GroupIDs, aws.ToString(pair.GroupId))
+					// A group reached through a VPC peering connection holds clients of the
+					// peered VPC, not of this one.
+					if aws.ToString(pair.VpcPeeringConnectionId) == "" && aws.ToString(pair.GroupId) != "" {
+						r.GroupIDs = append(r.GroupIDs, aws.ToString(pair.GroupId))
+					}
 				}
 				sg.Ingress = append(sg.Ingress, r)
 			}

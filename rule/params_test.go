@@ -405,3 +405,19 @@ func TestParamsRequires(t *testing.T) {
 	}
 	assert.True(t, rule.Params{}.Requires("com.amazonaws.us-east-1.ec2", "us-east-1"), "a zero Params checks ec2")
 }
+
+func TestPartition(t *testing.T) {
+	for region, want := range map[string]string{
+		"us-east-1":       "aws",
+		"eu-west-3":       "aws",
+		"cn-north-1":      "aws-cn",
+		"us-gov-west-1":   "aws-us-gov",
+		"us-iso-east-1":   "aws-iso",
+		"us-isob-east-1":  "aws-iso-b",
+		"us-isof-south-1": "aws-iso-f",
+		"eu-isoe-west-1":  "aws-iso-e",
+		"eusc-de-east-1":  "aws-eusc",
+	} {
+		assert.Equal(t, want, rule.Partition(region), region)
+	}
+}

@@ -22,7 +22,8 @@ type IngressRule struct {
 	ToPort   int32
 	// CIDRs are the IPv4 ranges the rule allows.
 	CIDRs []string
-	// GroupIDs are the security groups the rule references.
+	// GroupIDs are the security groups of the same VPC the rule references (a group reached
+	// through a VPC peering connection holds no client of this VPC).
 	GroupIDs []string
 }
 
@@ -83,7 +84,7 @@ func allowsHTTPSFromVPC(vpc VPC, ep Endpoint, inv Inventory) bool {
 			// A reference to another group is the "clients' group" pattern. A group on the
 			// endpoint itself (the VPC's default group admits only itself) lets in only the
 			// endpoint's own interfaces, or whatever else carries it, which nothing here shows.
-			if slices.ContainsFunc(r.GroupIDs, func(g string) bool { return !slices.Contains(ep.SecurityGroupIDs, g) }) {
+			if slices.ContainsFunc(r.GroupIDs, func(g string) bool { return g != "" && !slices.Contains(ep.SecurityGroupIDs, g) }) {
 				return true
 			}
 			for _, c := range r.CIDRs {
@@ -159,7 +160,7 @@ func lastAddr(p netip.Prefix) netip.Addr {
 }
 
 // policyDocument is the part of an IAM policy document the full-access test reads. Fields that
-// may be a string or a list stay raw and are read by hasValue.
+// may be a string or a list stay raw and are read by stringValues.
 type policyDocument struct {
 	Statement json.RawMessage `json:"Statement"`
 }
@@ -177,15 +178,16 @@ type policyStatement struct {
 
 // IsFullAccessPolicy reports whether the policy of an endpoint in region lets every principal do
 // every action of svc on every resource of the region (the only ones the endpoint serves): an
-// empty document (the endpoint then has AWS's default full-access policy), or one with an
-// unconditional Allow that reaches every principal, every action of svc and every resource, and
-// no Deny that can take any of svc's actions away. A document that cannot be read counts as full
-// access, since nothing proves it is narrower.
+// empty document (the endpoint then has AWS's default full-access policy), or one whose
+// unconditional Allow statements, taken together, reach every principal, every action of svc and
+// every resource, and which has no Deny that can take any of svc's actions away. A document that
+// cannot be read counts as full access, since nothing proves it is narrower.
 //
-// Patterns are weighed by what they match, not how they are spelled: "ec2:*", "*" and "e*:*" are
-// all of EC2's actions; a NotAction of only other services' actions leaves all of them;
-// "arn:aws:ec2:*:*:*" is every EC2 resource. Where a pattern's reach cannot be told exactly, the
-// answer leans to full access, so that a policy is reported narrower only on evidence.
+// Patterns are weighed by what they match, not how they are spelled: "ec2:*", "*", "e*:*" and a
+// list "ec2:a*" … "ec2:z*" all reach every EC2 action; a NotAction of only other services' actions
+// leaves all of them; "*" and "arn:aws:ec2:us-east-1:*:*" reach every resource. Where the reach of
+// an Allow cannot be told exactly (an element that cannot be read, a NotPrincipal) the answer
+// leans to full access, so that a policy is reported narrower only on evidence.
 func IsFullAccessPolicy(doc string, svc Service, region string) bool {
 	if strings.TrimSpace(doc) == "" {
 		return true
@@ -206,39 +208,45 @@ func IsFullAccessPolicy(doc string, svc Service, region string) bool {
 		}
 		statements = []policyStatement{one}
 	}
-	m := newPolicyMatcher(svc, region)
-	fullAllow := false
-	for _, st := range statements {
-		if strings.EqualFold(st.Effect, "Deny") && m.takesAway(st) {
-			return false
-		}
-		if strings.EqualFold(st.Effect, "Allow") && m.grantsEverything(st) {
-			fullAllow = true
-		}
-	}
-	return fullAllow
+	return newPolicyMatcher(svc, region).full(statements)
 }
 
-// policyMatcher weighs a statement's patterns against one service's actions and resources.
+// policyMatcher weighs a policy's statements against one service's actions and resources, through
+// samples of each: a policy that reaches all the samples is taken to reach everything.
 type policyMatcher struct {
 	// prefix is the service's IAM action prefix, lower case ("ec2").
 	prefix string
-	// actions are sample actions of the service, lower case; a pattern that matches them all
-	// matches every action of the service.
+	// actions are sample actions of the service, lower case: verbs that begin most AWS actions.
 	actions []string
-	// resources are sample ARNs of the service's resources in the region; a pattern that
-	// matches them all matches every resource the endpoint serves.
+	// resources are "*" (what actions without resource-level permissions are checked against)
+	// and sample ARNs of the service's resources in the region.
 	resources []string
+}
+
+// sampleActions name actions of the shapes AWS services use, so that a list such as "ec2:a*" …
+// "ec2:z*", or "ec2:??*", is seen to reach them all.
+var sampleActions = []string{
+	"AcceptVpcPeeringConnection", "AllocateAddress", "AssociateAddress", "AttachVolume",
+	"AuthorizeSecurityGroupIngress", "BatchGetImage", "BundleInstance", "CancelSpotFleetRequests",
+	"CopySnapshot", "CreateTags", "CreateVpcEndpoint", "DeleteVpc", "DeregisterImage",
+	"DescribeInstances", "DescribeVpcEndpoints", "DetachVolume", "DisableVpcClassicLink",
+	"EnableVpcClassicLink", "ExportImage", "GetConsoleOutput", "GetPasswordData", "ImportImage",
+	"InvokeEndpoint", "ListImagesInRecycleBin", "ModifyInstanceAttribute", "MonitorInstances",
+	"PurchaseReservedInstancesOffering", "PutMetricData", "RebootInstances", "RegisterImage",
+	"ReplaceRoute", "ResetImageAttribute", "RunInstances", "SearchTransitGatewayRoutes",
+	"SendDiagnosticInterrupt", "StartInstances", "StopInstances", "TerminateInstances",
+	"UnassignPrivateIpAddresses", "UpdateSecurityGroupRuleDescriptionsIngress", "WithdrawByoipCidr",
 }
 
 func newPolicyMatcher(svc Service, region string) policyMatcher {
 	prefix := iamPrefix(svc)
 	m := policyMatcher{prefix: prefix}
-	for _, name := range []string{"a", "describeinstances", "createvpcendpoint", "zz-probe_9"} {
-		m.actions = append(m.actions, prefix+":"+name)
+	for _, name := range sampleActions {
+		m.actions = append(m.actions, prefix+":"+strings.ToLower(name))
 	}
 	base := "arn:" + Partition(region) + ":" + prefix + ":" + region + ":"
 	m.resources = []string{
+		"*",
 		base + "111122223333:instance/i-0123456789abcdef0",
 		base + "111122223333:vpc/vpc-0123456789abcdef0",
 		base + ":image/ami-0123456789abcdef0",
@@ -247,68 +255,104 @@ func newPolicyMatcher(svc Service, region string) policyMatcher {
 	return m
 }
 
-// grantsEverything reports whether an Allow statement is unconditional and reaches every
-// principal, every action of the service and every resource. An Allow with NotPrincipal reaches
-// everyone but a few: it counts as every principal.
-func (m policyMatcher) grantsEverything(st policyStatement) bool {
-	if !noCondition(st.Condition) {
+// full reports whether the statements, taken together, reach every sample action on every
+// resource, for every principal and unconditionally, and no Deny takes any of the service's
+// actions away.
+func (m policyMatcher) full(statements []policyStatement) bool {
+	type reach struct{ actions, resources element }
+	var allows []reach
+	for _, st := range statements {
+		switch {
+		case strings.EqualFold(st.Effect, "Deny") && m.takesAway(st):
+			return false
+		case strings.EqualFold(st.Effect, "Allow") && conditionAlwaysTrue(st.Condition) &&
+			(len(st.NotPrincipal) > 0 || everyonePrincipal(st.Principal)):
+			allows = append(allows, reach{readElement(st.Action, st.NotAction), readElement(st.Resource, st.NotResource)})
+		}
+	}
+	if len(allows) == 0 {
 		return false
 	}
-	principals := len(st.NotPrincipal) > 0 || wildcardPrincipal(st.Principal)
-	actions := hasValue(st.Action, m.allActions) ||
-		len(st.Action) == 0 && len(st.NotAction) > 0 && allValues(st.NotAction, func(a string) bool { return !m.anyAction(a) })
-	resources := hasValue(st.Resource, m.allResources) ||
-		len(st.Resource) == 0 && len(st.NotResource) > 0 && allValues(st.NotResource, func(r string) bool { return !m.anyResource(r) })
-	return principals && actions && resources
-}
-
-// takesAway reports whether a Deny statement can take any of the service's actions away from
-// anyone: it names actions that may be the service's (or excludes fewer than all of them with
-// NotAction), on resources that may be the service's. Whom it denies, and under which condition,
-// does not matter: any such Deny makes the policy narrower than full access.
-func (m policyMatcher) takesAway(st policyStatement) bool {
-	actions := hasValue(st.Action, m.anyAction) ||
-		len(st.NotAction) > 0 && !hasValue(st.NotAction, m.allActions)
-	resources := hasValue(st.Resource, m.anyResource) ||
-		len(st.NotResource) > 0 && !hasValue(st.NotResource, m.allResources)
-	return actions && resources
-}
-
-// allActions reports whether an action pattern matches every action of the service.
-func (m policyMatcher) allActions(pattern string) bool {
-	p := strings.ToLower(pattern)
+	allowed := func(action, resource string) bool {
+		return slices.ContainsFunc(allows, func(r reach) bool {
+			return r.actions.reaches(action, true) && r.resources.reaches(resource, true)
+		})
+	}
 	for _, a := range m.actions {
-		if !globMatch(p, a) {
+		// An action is checked against "*" when it has no resource-level permissions, against
+		// its resources' ARNs otherwise: either reached in full is every resource.
+		if !allowed(a, "*") && slices.ContainsFunc(m.resources[1:], func(r string) bool { return !allowed(a, r) }) {
 			return false
 		}
 	}
 	return true
 }
 
-// anyAction reports whether an action pattern may match some action of the service: its service
-// part matches the service's prefix.
+// takesAway reports whether a Deny statement can take any of the service's actions away from
+// anyone: it names some of the service's actions (or, with NotAction, spares fewer than all of
+// them) on resources the endpoint serves, under a condition that can hold. Whom it denies does
+// not matter: any such Deny makes the policy narrower than full access. An element that cannot
+// be read takes nothing away.
+func (m policyMatcher) takesAway(st policyStatement) bool {
+	if conditionNeverTrue(st.Condition) {
+		return false
+	}
+	var actions bool
+	if len(st.Action) > 0 {
+		actions = anyValue(st.Action, m.anyAction)
+	} else if len(st.NotAction) > 0 {
+		notActions := readElement(nil, st.NotAction)
+		actions = slices.ContainsFunc(m.actions, func(a string) bool { return notActions.reaches(a, false) })
+	}
+	resources := readElement(st.Resource, st.NotResource)
+	return actions && slices.ContainsFunc(m.resources, func(r string) bool { return resources.reaches(r, false) })
+}
+
+// anyAction reports whether an action pattern names some action of the service: a pattern for all
+// actions ("*"), or <service>:<action> whose service part matches the service's prefix.
 func (m policyMatcher) anyAction(pattern string) bool {
 	p := strings.ToLower(pattern)
-	if service, _, ok := strings.Cut(p, ":"); ok {
-		return globMatch(service, m.prefix)
+	service, name, ok := strings.Cut(p, ":")
+	if !ok {
+		return globMatch(p, m.actions[0])
 	}
-	return globMatch(p, m.actions[0])
+	return name != "" && !strings.Contains(name, ":") && globMatch(service, m.prefix)
 }
 
-// allResources reports whether a resource pattern matches every resource of the service in the
-// region.
-func (m policyMatcher) allResources(pattern string) bool {
-	return !slices.ContainsFunc(m.resources, func(arn string) bool { return !globMatch(pattern, arn) })
+// element is a statement's Action or Resource, or its Not form, read once.
+type element struct {
+	// not says the patterns are the Not form's.
+	not bool
+	// unread says the element is absent on both sides, or cannot be read.
+	unread   bool
+	patterns []string
 }
 
-// anyResource reports whether a resource pattern may match some resource of the service: it is
-// not an ARN of the form arn:<partition>:<service>:... whose service cannot be this one.
-func (m policyMatcher) anyResource(pattern string) bool {
-	parts := strings.SplitN(pattern, ":", 4)
-	if len(parts) < 4 || !globMatch(parts[0], "arn") {
-		return globMatch(pattern, m.resources[0])
+func readElement(elem, notElem json.RawMessage) element {
+	raw, not := elem, false
+	if len(raw) == 0 {
+		raw, not = notElem, true
 	}
-	return globMatch(strings.ToLower(parts[2]), m.prefix)
+	if len(raw) == 0 {
+		return element{unread: true}
+	}
+	patterns, ok := stringValues(raw)
+	return element{not: not, unread: !ok, patterns: patterns}
+}
+
+// reaches reports whether the element reaches v: it holds a pattern matching v, or its Not form
+// holds none that does. Actions compare without case (v is lower case), resources with it. An
+// element that is absent or cannot be read reaches v when lenient (an Allow: leaning to full
+// access) and not otherwise (a Deny).
+func (e element) reaches(v string, lenient bool) bool {
+	if e.unread {
+		return lenient
+	}
+	match := func(p string) bool { return globMatch(p, v) }
+	if !strings.HasPrefix(v, "arn:") && v != "*" {
+		match = func(p string) bool { return globMatch(strings.ToLower(p), v) }
+	}
+	return slices.ContainsFunc(e.patterns, match) != e.not
 }
 
 // globMatch reports whether s matches pattern, where "*" matches any run of characters (":"
@@ -318,12 +362,12 @@ func globMatch(pattern, s string) bool {
 	p, i, star, mark := 0, 0, -1, 0
 	for i < len(s) {
 		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
-			p++
-			i++
 		case p < len(pattern) && pattern[p] == '*':
 			star, mark = p, i
 			p++
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
 		case star >= 0:
 			p = star + 1
 			mark++
@@ -338,26 +382,91 @@ func globMatch(pattern, s string) bool {
 	return p == len(pattern)
 }
 
-// noCondition reports whether a Condition element sets no condition: absent, null, or an empty
-// object however it is spaced ("{ }" as much as "{}").
-func noCondition(raw json.RawMessage) bool {
-	if len(raw) == 0 {
+// conditionAlwaysTrue reports whether a Condition element holds for every call through the
+// endpoint: it sets no condition (absent, null, {}, or operators without keys), or only
+// {"Bool": {"aws:SecureTransport": "true"}} (the AWS APIs behind an endpoint take HTTPS only).
+// One that cannot be read counts as always true: the answer leans to full access.
+func conditionAlwaysTrue(raw json.RawMessage) bool {
+	conds, ok := conditions(raw)
+	if !ok {
 		return true
 	}
-	var m map[string]json.RawMessage
-	return json.Unmarshal(raw, &m) == nil && len(m) == 0
+	for op, keys := range conds {
+		for key, vals := range keys {
+			if !secureTransport(op, key, vals, "true") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// conditionNeverTrue reports whether a Condition element holds for no call through the endpoint:
+// it requires {"Bool": {"aws:SecureTransport": "false"}} (the AWS APIs take HTTPS only).
+func conditionNeverTrue(raw json.RawMessage) bool {
+	conds, _ := conditions(raw)
+	for op, keys := range conds {
+		for key, vals := range keys {
+			if secureTransport(op, key, vals, "false") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// conditions decodes a Condition element: operator → key → values. Absent or null is none; ok is
+// false when it cannot be read.
+func conditions(raw json.RawMessage) (map[string]map[string]json.RawMessage, bool) {
+	var conds map[string]map[string]json.RawMessage
+	if len(raw) == 0 {
+		return nil, true
+	}
+	if err := json.Unmarshal(raw, &conds); err != nil {
+		return nil, false
+	}
+	return conds, true
+}
+
+// secureTransport reports whether one condition is {"Bool": {"aws:SecureTransport": want}}, the
+// value as a string or a JSON boolean, alone or in a list of equal values.
+func secureTransport(op, key string, raw json.RawMessage, want string) bool {
+	if op != "Bool" || !strings.EqualFold(key, "aws:SecureTransport") {
+		return false
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return false
+	}
+	list, isList := v.([]any)
+	if !isList {
+		list = []any{v}
+	}
+	if len(list) == 0 {
+		return false
+	}
+	for _, item := range list {
+		if !strings.EqualFold(fmt.Sprint(item), want) {
+			return false
+		}
+	}
+	return true
 }
 
 // iamPrefixes are the IAM action prefixes of the services whose endpoint name is not their
 // prefix.
 var iamPrefixes = map[string]string{
-	"monitoring":       "cloudwatch",
-	"git-codecommit":   "codecommit",
-	"kinesis-streams":  "kinesis",
-	"kinesis-firehose": "firehose",
-	"email-smtp":       "ses",
-	"ecs-agent":        "ecs",
-	"ecs-telemetry":    "ecs",
+	"monitoring":            "cloudwatch",
+	"git-codecommit":        "codecommit",
+	"kinesis-streams":       "kinesis",
+	"kinesis-firehose":      "firehose",
+	"email-smtp":            "ses",
+	"ecs-agent":             "ecs",
+	"ecs-telemetry":         "ecs",
+	"bedrock-runtime":       "bedrock",
+	"bedrock-agent":         "bedrock",
+	"aps-workspaces":        "aps",
+	"bedrock-agent-runtime": "bedrock",
 }
 
 // iamPrefix returns the IAM action prefix of svc, lower case: the first label of its short name
@@ -371,44 +480,47 @@ func iamPrefix(svc Service) string {
 	return prefix
 }
 
-// wildcardPrincipal reports whether a Principal element is "*" or {"AWS": "*"} (or a list
-// holding "*").
-func wildcardPrincipal(raw json.RawMessage) bool {
-	if len(raw) == 0 || raw[0] != '{' {
-		return hasValue(raw, func(s string) bool { return s == "*" })
+// everyonePrincipal reports whether a Principal element is everyone: "*" or {"AWS": "*"} (or a
+// list holding "*"). One that cannot be read counts as everyone: the answer leans to full access.
+func everyonePrincipal(raw json.RawMessage) bool {
+	if len(raw) > 0 && raw[0] == '{' {
+		var byType map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &byType); err != nil {
+			return true
+		}
+		var ok bool
+		if raw, ok = byType["AWS"]; !ok {
+			return false
+		}
 	}
-	var byType map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &byType); err != nil {
-		return false
-	}
-	return hasValue(byType["AWS"], func(s string) bool { return s == "*" })
-}
-
-// allValues reports whether a string-or-list element holds at least one value, and every value
-// satisfies match.
-func allValues(raw json.RawMessage, match func(string) bool) bool {
-	return hasValue(raw, func(string) bool { return true }) && !hasValue(raw, func(v string) bool { return !match(v) })
-}
-
-// hasValue reports whether a string-or-list element holds a value that satisfies match.
-func hasValue(raw json.RawMessage, match func(string) bool) bool {
 	if len(raw) == 0 {
 		return false
 	}
+	vals, ok := stringValues(raw)
+	return !ok || slices.Contains(vals, "*")
+}
+
+// anyValue reports whether a string-or-list element holds a value that satisfies match.
+func anyValue(raw json.RawMessage, match func(string) bool) bool {
+	vals, _ := stringValues(raw)
+	return slices.ContainsFunc(vals, match)
+}
+
+// stringValues reads a string-or-list element. ok is false when it is present but not a string
+// or a list of strings (null included).
+func stringValues(raw json.RawMessage) ([]string, bool) {
 	// A decoded RawMessage starts at the value's first byte, which tells a string from a list
 	// without a failed decode.
-	if raw[0] == '"' {
+	if len(raw) > 0 && raw[0] == '"' {
 		var one string
-		return json.Unmarshal(raw, &one) == nil && match(one)
+		if err := json.Unmarshal(raw, &one); err != nil {
+			return nil, false
+		}
+		return []string{one}, true
 	}
 	var list []string
-	if err := json.Unmarshal(raw, &list); err != nil {
-		return false
+	if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &list) != nil {
+		return nil, false
 	}
-	for _, s := range list {
-		if match(s) {
-			return true
-		}
-	}
-	return false
+	return list, true
 }

@@ -3,6 +3,8 @@ package rule
 import (
 	"math/rand/v2"
 	"net/netip"
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -32,6 +34,11 @@ func TestGlobMatch(t *testing.T) {
 		{"*a*a*a", "aaaa", true},
 		{"", "", true},
 		{"", "x", false},
+		// A star in the subject is a character like any other.
+		{"*", "**", true},
+		{"*?", "*", true},
+		{"*a", "*ba", true},
+		{"?", "*", true},
 	}
 	for _, tt := range tests {
 		if got := globMatch(tt.pattern, tt.s); got != tt.want {
@@ -86,6 +93,39 @@ func TestLastAddr(t *testing.T) {
 	} {
 		if got := lastAddr(netip.MustParsePrefix(p)); got.String() != want {
 			t.Errorf("lastAddr(%s) = %s, want %s", p, got, want)
+		}
+	}
+}
+
+// globMatch agrees with the same pattern compiled as a regular expression, over random patterns
+// and subjects from a small alphabet that holds the wildcards too.
+func TestGlobMatchAgreesWithRegexp(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "ab:*?"
+	random := func(n int) string {
+		b := make([]byte, rng.IntN(n+1))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		return string(b)
+	}
+	for range 20000 {
+		pattern, s := random(6), random(8)
+		var re strings.Builder
+		re.WriteString("^")
+		for _, c := range pattern {
+			switch c {
+			case '*':
+				re.WriteString("(?s:.*)")
+			case '?':
+				re.WriteString("(?s:.)")
+			default:
+				re.WriteString(regexp.QuoteMeta(string(c)))
+			}
+		}
+		re.WriteString("$")
+		if got, want := globMatch(pattern, s), regexp.MustCompile(re.String()).MatchString(s); got != want {
+			t.Fatalf("globMatch(%q, %q) = %v, want %v", pattern, s, got, want)
 		}
 	}
 }

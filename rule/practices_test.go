@@ -517,14 +517,36 @@ func TestIsFullAccessPolicy(t *testing.T) {
 			want: true,
 		},
 		{
-			name: "actions that are not strings",
+			// Nothing proves such an Allow narrower: the answer leans to full access.
+			name: "actions that cannot be read",
 			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": [42], "Resource": "*"}]}`,
+			want: true,
+		},
+		{
+			name: "principal that cannot be read",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": 42, "Action": "*", "Resource": "*"}]}`,
+			want: true,
+		},
+		{
+			name: "a resource of null",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": null}]}`,
+			want: true,
+		},
+		{
+			name: "principal AWS null",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": {"AWS": null}, "Action": "*", "Resource": "*"}]}`,
+			want: true,
+		},
+		{
+			name: "a principal of another type only",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "*", "Resource": "*"}]}`,
 			want: false,
 		},
 		{
-			name: "principal that is not a string",
-			doc:  `{"Statement": [{"Effect": "Allow", "Principal": 42, "Action": "*", "Resource": "*"}]}`,
-			want: false,
+			name: "a Deny that cannot be read takes nothing away",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+				{"Effect": "Deny", "Principal": "*", "Action": 42, "Resource": "*"}]}`,
+			want: true,
 		},
 		{
 			name: "a Deny statement beside a full Allow",
@@ -619,8 +641,16 @@ func TestIsFullAccessPolicy(t *testing.T) {
 			want: true,
 		},
 		{
+			// The sampled actions stay allowed on "*", which actions without resource-level
+			// permissions are checked against; which actions those are is not known here, so
+			// the answer leans to full access.
 			name: "NotResource of EC2 instances",
 			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "NotResource": "arn:aws:ec2:*:*:instance/*"}]}`,
+			want: true,
+		},
+		{
+			name: "NotResource of every resource",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "NotResource": ["*", "arn:aws:ec2:*"]}]}`,
 			want: false,
 		},
 		{
@@ -635,9 +665,86 @@ func TestIsFullAccessPolicy(t *testing.T) {
 			want: true,
 		},
 		{
-			name: "a Deny of everything but EC2's resources takes nothing from EC2",
+			// Actions without resource-level permissions (Describe*) are checked against "*".
+			name: "a Deny of everything but EC2's ARNs takes the actions checked against *",
 			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
 				{"Effect": "Deny", "Principal": "*", "Action": "*", "NotResource": "arn:aws:ec2:*:*:*"}]}`,
+			want: false,
+		},
+		{
+			name: "a Deny of everything but * and EC2's ARNs takes nothing",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+				{"Effect": "Deny", "Principal": "*", "Action": "*", "NotResource": ["*", "arn:aws:ec2:*:*:*"]}]}`,
+			want: true,
+		},
+		{
+			name: "split by action across two statements",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ec2:Describe*", "Resource": "*"},
+				{"Effect": "Allow", "Principal": "*", "NotAction": "ec2:Describe*", "Resource": "*"}]}`,
+			want: true,
+		},
+		{
+			name: "split by resource across two statements",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ec2:*", "Resource": "arn:aws:ec2:*:*:instance/*"},
+				{"Effect": "Allow", "Principal": "*", "Action": "ec2:*", "NotResource": "arn:aws:ec2:*:*:instance/*"}]}`,
+			want: true,
+		},
+		{
+			name: "every action by its first letter",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Resource": "*", "Action": ["ec2:a*", "ec2:b*", "ec2:c*", "ec2:d*",
+				"ec2:e*", "ec2:f*", "ec2:g*", "ec2:h*", "ec2:i*", "ec2:j*", "ec2:k*", "ec2:l*", "ec2:m*", "ec2:n*", "ec2:o*", "ec2:p*",
+				"ec2:q*", "ec2:r*", "ec2:s*", "ec2:t*", "ec2:u*", "ec2:v*", "ec2:w*", "ec2:x*", "ec2:y*", "ec2:z*"]}]}`,
+			want: true,
+		},
+		{
+			name: "every action but those of one letter",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Resource": "*", "Action": ["ec2:a*", "ec2:b*", "ec2:c*", "ec2:d*",
+				"ec2:e*", "ec2:f*", "ec2:g*", "ec2:h*", "ec2:i*", "ec2:j*", "ec2:k*", "ec2:l*", "ec2:m*", "ec2:n*", "ec2:o*", "ec2:p*",
+				"ec2:q*", "ec2:r*", "ec2:s*", "ec2:u*", "ec2:v*", "ec2:w*", "ec2:x*", "ec2:y*", "ec2:z*"]}]}`,
+			want: false,
+		},
+		{
+			name: "ec2:??* reaches every action",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ec2:??*", "Resource": "*"}]}`,
+			want: true,
+		},
+		{
+			name: "a Deny that names no action (*:*:*) takes nothing away",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+				{"Effect": "Deny", "Principal": "*", "Action": "*:*:*", "Resource": "*"}]}`,
+			want: true,
+		},
+		{
+			name: "a Deny for plain HTTP never applies: the API takes HTTPS only",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+				{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}`,
+			want: true,
+		},
+		{
+			name: "an Allow for HTTPS only is unconditional: the API takes HTTPS only",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": true}}}]}`,
+			want: true,
+		},
+		{
+			name: "an Allow for HTTPS from one organization is a condition",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+				"Condition": {"Bool": {"aws:SecureTransport": "true"}, "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]}`,
+			want: false,
+		},
+		{
+			name: "an operator without keys sets no condition",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {}}}]}`,
+			want: true,
+		},
+		{
+			name: "a Deny on another partition's resources takes nothing away",
+			doc: `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+				{"Effect": "Deny", "Principal": "*", "Action": "ec2:*", "Resource": "arn:aws-cn:ec2:*:*:*"}]}`,
+			want: true,
+		},
+		{
+			name: "NotResource of another partition's resources leaves every resource",
+			doc:  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ec2:*", "NotResource": "arn:aws-cn:ec2:*:*:*"}]}`,
 			want: true,
 		},
 		{

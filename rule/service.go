@@ -89,6 +89,10 @@ func Partition(region string) string {
 		return "aws-eusc"
 	case strings.HasPrefix(region, "us-isob-"):
 		return "aws-iso-b"
+	case strings.HasPrefix(region, "us-isof-"):
+		return "aws-iso-f"
+	case strings.HasPrefix(region, "eu-isoe-"):
+		return "aws-iso-e"
 	case strings.HasPrefix(region, "us-iso-"):
 		return "aws-iso"
 	}
