@@ -193,7 +193,7 @@ func IsFullAccessPolicy(doc string, svc Service, region string) bool {
 		return true
 	}
 	var d policyDocument
-	if err := json.Unmarshal([]byte(doc), &d); err != nil || len(d.Statement) == 0 {
+	if err := json.Unmarshal([]byte(doc), &d); err != nil || len(d.Statement) == 0 || string(d.Statement) == "null" {
 		return true
 	}
 	var statements []policyStatement
@@ -219,29 +219,41 @@ type policyMatcher struct {
 	// actions are sample actions of the service, lower case: verbs that begin most AWS actions.
 	actions []string
 	// resources are "*" (what actions without resource-level permissions are checked against)
-	// and sample ARNs of the service's resources in the region.
+	// and sample ARNs of the service's resources in the region, the last of no real type.
 	resources []string
 }
 
-// sampleActions name actions of the shapes AWS services use, so that a list such as "ec2:a*" …
-// "ec2:z*", or "ec2:??*", is seen to reach them all.
+// sampleActions are real EC2 actions, of the shapes AWS services use, so that a list such as
+// "ec2:a*" … "ec2:z*", or "ec2:??*", is seen to reach them all. For a service whose actions are
+// few, serviceActions holds them all instead.
 var sampleActions = []string{
 	"AcceptVpcPeeringConnection", "AllocateAddress", "AssociateAddress", "AttachVolume",
-	"AuthorizeSecurityGroupIngress", "BatchGetImage", "BundleInstance", "CancelSpotFleetRequests",
-	"CopySnapshot", "CreateTags", "CreateVpcEndpoint", "DeleteVpc", "DeregisterImage",
-	"DescribeInstances", "DescribeVpcEndpoints", "DetachVolume", "DisableVpcClassicLink",
-	"EnableVpcClassicLink", "ExportImage", "GetConsoleOutput", "GetPasswordData", "ImportImage",
-	"InvokeEndpoint", "ListImagesInRecycleBin", "ModifyInstanceAttribute", "MonitorInstances",
-	"PurchaseReservedInstancesOffering", "PutMetricData", "RebootInstances", "RegisterImage",
-	"ReplaceRoute", "ResetImageAttribute", "RunInstances", "SearchTransitGatewayRoutes",
-	"SendDiagnosticInterrupt", "StartInstances", "StopInstances", "TerminateInstances",
-	"UnassignPrivateIpAddresses", "UpdateSecurityGroupRuleDescriptionsIngress", "WithdrawByoipCidr",
+	"AuthorizeSecurityGroupIngress", "BundleInstance", "CancelSpotFleetRequests", "CopySnapshot",
+	"CreateTags", "CreateVpcEndpoint", "DeleteVpc", "DeregisterImage", "DescribeInstances",
+	"DescribeVpcEndpoints", "DetachVolume", "DisableEbsEncryptionByDefault",
+	"EnableEbsEncryptionByDefault", "ExportImage", "GetConsoleOutput", "GetPasswordData",
+	"ImportImage", "ListImagesInRecycleBin", "ModifyInstanceAttribute", "MonitorInstances",
+	"PurchaseReservedInstancesOffering", "RebootInstances", "RegisterImage", "ReplaceRoute",
+	"ResetImageAttribute", "RunInstances", "SearchTransitGatewayRoutes", "SendDiagnosticInterrupt",
+	"StartInstances", "StopInstances", "TerminateInstances", "UnassignPrivateIpAddresses",
+	"UpdateSecurityGroupRuleDescriptionsIngress", "WithdrawByoipCidr",
+}
+
+// serviceActions are every action of the services with few, by IAM prefix.
+var serviceActions = map[string][]string{
+	"ssmmessages": {"CreateControlChannel", "CreateDataChannel", "OpenControlChannel", "OpenDataChannel"},
+	"ec2messages": {"AcknowledgeMessage", "DeleteMessage", "FailMessage", "GetEndpoint", "GetMessages", "SendReply"},
+	"execute-api": {"Invoke", "InvalidateCache", "ManageConnections"},
 }
 
 func newPolicyMatcher(svc Service, region string) policyMatcher {
 	prefix := iamPrefix(svc)
 	m := policyMatcher{prefix: prefix}
-	for _, name := range sampleActions {
+	names, ok := serviceActions[prefix]
+	if !ok {
+		names = sampleActions
+	}
+	for _, name := range names {
 		m.actions = append(m.actions, prefix+":"+strings.ToLower(name))
 	}
 	base := "arn:" + Partition(region) + ":" + prefix + ":" + region + ":"
@@ -250,6 +262,7 @@ func newPolicyMatcher(svc Service, region string) policyMatcher {
 		base + "111122223333:instance/i-0123456789abcdef0",
 		base + "111122223333:vpc/vpc-0123456789abcdef0",
 		base + ":image/ami-0123456789abcdef0",
+		// Last, and for Allows only: a resource of no type an Allow could have named.
 		base + "111122223333:x",
 	}
 	return m
@@ -305,7 +318,7 @@ func (m policyMatcher) takesAway(st policyStatement) bool {
 		actions = slices.ContainsFunc(m.actions, func(a string) bool { return notActions.reaches(a, false) })
 	}
 	resources := readElement(st.Resource, st.NotResource)
-	return actions && slices.ContainsFunc(m.resources, func(r string) bool { return resources.reaches(r, false) })
+	return actions && slices.ContainsFunc(m.resources[:len(m.resources)-1], func(r string) bool { return resources.reaches(r, false) })
 }
 
 // anyAction reports whether an action pattern names some action of the service: a pattern for all
@@ -343,13 +356,17 @@ func readElement(elem, notElem json.RawMessage) element {
 // reaches reports whether the element reaches v: it holds a pattern matching v, or its Not form
 // holds none that does. Actions compare without case (v is lower case), resources with it. An
 // element that is absent or cannot be read reaches v when lenient (an Allow: leaning to full
-// access) and not otherwise (a Deny).
+// access) and not otherwise (a Deny), which reaches "*" only through a pattern of stars.
 func (e element) reaches(v string, lenient bool) bool {
 	if e.unread {
 		return lenient
 	}
 	match := func(p string) bool { return globMatch(p, v) }
-	if !strings.HasPrefix(v, "arn:") && v != "*" {
+	switch {
+	case v == "*" && !lenient:
+		// A Deny reaches the resource "*" through a pattern of stars only, not "?".
+		match = func(p string) bool { return p != "" && strings.Trim(p, "*") == "" }
+	case !strings.HasPrefix(v, "arn:") && v != "*":
 		match = func(p string) bool { return globMatch(strings.ToLower(p), v) }
 	}
 	return slices.ContainsFunc(e.patterns, match) != e.not
@@ -383,9 +400,10 @@ func globMatch(pattern, s string) bool {
 }
 
 // conditionAlwaysTrue reports whether a Condition element holds for every call through the
-// endpoint: it sets no condition (absent, null, {}, or operators without keys), or only
-// {"Bool": {"aws:SecureTransport": "true"}} (the AWS APIs behind an endpoint take HTTPS only).
-// One that cannot be read counts as always true: the answer leans to full access.
+// endpoint: it sets no condition (absent, null, {}, or operators without keys), or only ones on
+// aws:SecureTransport that hold for HTTPS, which is all the AWS APIs behind an endpoint take. One
+// that cannot be read, or a value on aws:SecureTransport that cannot, counts as always true: the
+// answer leans to full access.
 func conditionAlwaysTrue(raw json.RawMessage) bool {
 	conds, ok := conditions(raw)
 	if !ok {
@@ -393,7 +411,10 @@ func conditionAlwaysTrue(raw json.RawMessage) bool {
 	}
 	for op, keys := range conds {
 		for key, vals := range keys {
-			if !secureTransport(op, key, vals, "true") {
+			if !strings.EqualFold(key, secureTransportKey) {
+				return false
+			}
+			if holds, known := secureTransportHolds(op, vals); known && !holds {
 				return false
 			}
 		}
@@ -402,12 +423,19 @@ func conditionAlwaysTrue(raw json.RawMessage) bool {
 }
 
 // conditionNeverTrue reports whether a Condition element holds for no call through the endpoint:
-// it requires {"Bool": {"aws:SecureTransport": "false"}} (the AWS APIs take HTTPS only).
+// one of its conditions on aws:SecureTransport fails for HTTPS (conditions must all hold). One
+// that cannot be read counts as never true: a Deny under it takes nothing away.
 func conditionNeverTrue(raw json.RawMessage) bool {
-	conds, _ := conditions(raw)
+	conds, ok := conditions(raw)
+	if !ok {
+		return true
+	}
 	for op, keys := range conds {
 		for key, vals := range keys {
-			if secureTransport(op, key, vals, "false") {
+			if !strings.EqualFold(key, secureTransportKey) {
+				continue
+			}
+			if holds, known := secureTransportHolds(op, vals); known && !holds {
 				return true
 			}
 		}
@@ -428,45 +456,69 @@ func conditions(raw json.RawMessage) (map[string]map[string]json.RawMessage, boo
 	return conds, true
 }
 
-// secureTransport reports whether one condition is {"Bool": {"aws:SecureTransport": want}}, the
-// value as a string or a JSON boolean, alone or in a list of equal values.
-func secureTransport(op, key string, raw json.RawMessage, want string) bool {
-	if op != "Bool" || !strings.EqualFold(key, "aws:SecureTransport") {
-		return false
+// secureTransportKey is the condition key that tells HTTPS calls (every call to an AWS API
+// through an endpoint) from plain HTTP.
+const secureTransportKey = "aws:SecureTransport"
+
+// secureTransportHolds tells whether a condition on aws:SecureTransport holds for a call over
+// HTTPS, where the key is present and "true": Bool and BoolIfExists hold when one of the values
+// is "true", Null when one is "false" (the key is not missing). known is false for other
+// operators and for values that cannot be read.
+func secureTransportHolds(op string, raw json.RawMessage) (holds, known bool) {
+	var want string
+	switch op {
+	case "Bool", "BoolIfExists":
+		want = "true"
+	case "Null":
+		want = "false"
+	default:
+		return false, false
 	}
 	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return false
+	if json.Unmarshal(raw, &v) != nil || v == nil {
+		return false, false
 	}
 	list, isList := v.([]any)
 	if !isList {
 		list = []any{v}
 	}
-	if len(list) == 0 {
-		return false
-	}
 	for _, item := range list {
-		if !strings.EqualFold(fmt.Sprint(item), want) {
-			return false
+		switch item.(type) {
+		case string, bool:
+		default:
+			return false, false
+		}
+		if strings.EqualFold(fmt.Sprint(item), want) {
+			return true, true
 		}
 	}
-	return true
+	return false, true
 }
 
 // iamPrefixes are the IAM action prefixes of the services whose endpoint name is not their
 // prefix.
 var iamPrefixes = map[string]string{
-	"monitoring":            "cloudwatch",
-	"git-codecommit":        "codecommit",
-	"kinesis-streams":       "kinesis",
-	"kinesis-firehose":      "firehose",
-	"email-smtp":            "ses",
-	"ecs-agent":             "ecs",
-	"ecs-telemetry":         "ecs",
-	"bedrock-runtime":       "bedrock",
-	"bedrock-agent":         "bedrock",
-	"aps-workspaces":        "aps",
-	"bedrock-agent-runtime": "bedrock",
+	"monitoring":               "cloudwatch",
+	"git-codecommit":           "codecommit",
+	"kinesis-streams":          "kinesis",
+	"kinesis-firehose":         "firehose",
+	"email-smtp":               "ses",
+	"ecs-agent":                "ecs",
+	"ecs-telemetry":            "ecs",
+	"bedrock-runtime":          "bedrock",
+	"bedrock-agent":            "bedrock",
+	"aps-workspaces":           "aps",
+	"bedrock-agent-runtime":    "bedrock",
+	"cloudcontrolapi":          "cloudformation",
+	"cloudhsmv2":               "cloudhsm",
+	"elasticbeanstalk-health":  "elasticbeanstalk",
+	"data-servicediscovery":    "servicediscovery",
+	"appmesh-envoy-management": "appmesh",
+	"runtime-v2-lex":           "lex",
+	"models-v2-lex":            "lex",
+	"transcribestreaming":      "transcribe",
+	"guardduty-data":           "guardduty",
+	"pinpoint":                 "mobiletargeting",
 }
 
 // iamPrefix returns the IAM action prefix of svc, lower case: the first label of its short name
