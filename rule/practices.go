@@ -216,7 +216,7 @@ func IsFullAccessPolicy(doc string, svc Service, region string) bool {
 type policyMatcher struct {
 	// prefix is the service's IAM action prefix, lower case ("ec2").
 	prefix string
-	// actions are sample actions of the service, lower case: verbs that begin most AWS actions.
+	// actions are the sample actions of the service (sampleActions, serviceActions), lower case.
 	actions []string
 	// resources are "*" (what actions without resource-level permissions are checked against)
 	// and sample ARNs of the service's resources in the region, the last of no real type.
