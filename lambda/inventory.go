@@ -190,8 +190,8 @@ func describeSecurityGroups(ctx context.Context, api ec2API, in *ec2.DescribeSec
 				}
 				for _, pair := range perm.UserIdGroupPairs {
 					// A group reached through a VPC peering connection holds clients of the
-					// peered VPC, not of this one.
-					if aws.ToString(pair.VpcPeeringConnectionId) == "" && aws.ToString(pair.GroupId) != "" {
+					// peered VPC, not of this one. (The rule ignores a pair naming no group.)
+					if aws.ToString(pair.VpcPeeringConnectionId) == "" {
 						r.GroupIDs = append(r.GroupIDs, aws.ToString(pair.GroupId))
 					}
 				}

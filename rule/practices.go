@@ -405,42 +405,33 @@ func globMatch(pattern, s string) bool {
 // that cannot be read, or a value on aws:SecureTransport that cannot, counts as always true: the
 // answer leans to full access.
 func conditionAlwaysTrue(raw json.RawMessage) bool {
-	conds, ok := conditions(raw)
-	if !ok {
-		return true
-	}
-	for op, keys := range conds {
-		for key, vals := range keys {
-			if !strings.EqualFold(key, secureTransportKey) {
-				return false
-			}
-			if holds, known := secureTransportHolds(op, vals); known && !holds {
-				return false
-			}
-		}
-	}
-	return true
+	failsHTTPS, otherKeys, ok := weighConditions(raw)
+	return !ok || !failsHTTPS && !otherKeys
 }
 
 // conditionNeverTrue reports whether a Condition element holds for no call through the endpoint:
 // one of its conditions on aws:SecureTransport fails for HTTPS (conditions must all hold). One
 // that cannot be read counts as never true: a Deny under it takes nothing away.
 func conditionNeverTrue(raw json.RawMessage) bool {
+	failsHTTPS, _, ok := weighConditions(raw)
+	return !ok || failsHTTPS
+}
+
+// weighConditions reads a Condition element: whether one of its conditions on aws:SecureTransport
+// fails for HTTPS, and whether it sets conditions on other keys. ok is false when it cannot be
+// read.
+func weighConditions(raw json.RawMessage) (failsHTTPS, otherKeys, ok bool) {
 	conds, ok := conditions(raw)
-	if !ok {
-		return true
-	}
 	for op, keys := range conds {
 		for key, vals := range keys {
 			if !strings.EqualFold(key, secureTransportKey) {
-				continue
-			}
-			if holds, known := secureTransportHolds(op, vals); known && !holds {
-				return true
+				otherKeys = true
+			} else if holds, known := secureTransportHolds(op, vals); known && !holds {
+				failsHTTPS = true
 			}
 		}
 	}
-	return false
+	return failsHTTPS, otherKeys, ok
 }
 
 // conditions decodes a Condition element: operator → key → values. Absent or null is none; ok is
