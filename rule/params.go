@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -27,17 +25,6 @@ const (
 
 // DefaultService is the service checked when serviceNames is not set: the EC2.10 control.
 const DefaultService = "ec2"
-
-// ParamNames returns every rule parameter name the rule accepts, sorted.
-func ParamNames() []string {
-	names := []string{
-		ParamServiceNames, ParamServiceName, ParamVPCIDs, ParamExemptTag, ParamRequirePrivateDNS,
-		ParamMinAvailabilityZones, ParamRequireHTTPSFromVPC, ParamForbidFullAccessPolicy,
-		ParamExecutionRoleName,
-	}
-	sort.Strings(names)
-	return names
-}
 
 // Params are the rule's parameters, validated.
 type Params struct {
@@ -146,81 +133,15 @@ func ParseParams(raw, region string) (Params, error) {
 		}
 	}
 	for _, name := range sortedKeys(values) {
-		value := values[name]
-		if err := p.set(name, value, region); err != nil {
+		spec, ok := LookupParam(name)
+		if !ok {
+			return Params{}, fmt.Errorf("%w: unknown parameter %q; accepted: %s", ErrInvalidParams, name, strings.Join(ParamNames(), ", "))
+		}
+		if err := spec.set(&p, name, values[name], region); err != nil {
 			return Params{}, err
 		}
 	}
 	return p, nil
-}
-
-// set applies one parameter to p.
-func (p *Params) set(name, value, region string) error {
-	switch name {
-	case ParamServiceNames, ParamServiceName:
-		items, err := splitList(name, value)
-		if err != nil {
-			return err
-		}
-		if len(items) == 0 {
-			return paramError(name, "must name at least one service, e.g. \"ec2\" or \"ec2, ecr.api\"")
-		}
-		p.Services = nil
-		for _, item := range items {
-			s, err := parseService(item, region)
-			if err != nil {
-				return paramError(name, "%v", err)
-			}
-			if !slices.Contains(p.Services, s) {
-				p.Services = append(p.Services, s)
-			}
-		}
-	case ParamVPCIDs:
-		items, err := splitList(name, value)
-		if err != nil {
-			return err
-		}
-		for _, id := range items {
-			if !vpcIDPattern.MatchString(id) {
-				return paramError(name, "item %q is not a VPC ID (vpc- and 8 or 17 hex digits); give a comma-separated list such as \"vpc-0a1b2c3d4e5f60718, vpc-1a2b3c4d\"", id)
-			}
-			if !slices.Contains(p.VPCIDs, id) {
-				p.VPCIDs = append(p.VPCIDs, id)
-			}
-		}
-	case ParamExemptTag:
-		if value == "" {
-			return nil
-		}
-		t, err := parseTag(value)
-		if err != nil {
-			return paramError(name, "%v", err)
-		}
-		p.ExemptTag = &t
-	case ParamRequirePrivateDNS:
-		return parseBool(name, value, &p.RequirePrivateDNS)
-	case ParamRequireHTTPSFromVPC:
-		return parseBool(name, value, &p.RequireHTTPSFromVPC)
-	case ParamForbidFullAccessPolicy:
-		return parseBool(name, value, &p.ForbidFullAccessPolicy)
-	case ParamMinAvailabilityZones:
-		if value == "" {
-			return nil
-		}
-		n, err := strconv.Atoi(value)
-		if err != nil || n < 1 || n > 32 {
-			return paramError(name, "%q is not a whole number from 1 to 32", value)
-		}
-		p.MinAvailabilityZones = n
-	case ParamExecutionRoleName:
-		if value != "" && (len(value) > maxRoleNameLength || !roleNamePattern.MatchString(value)) {
-			return paramError(name, "%q is not an IAM role name (1 to 64 of letters, digits and +=,.@_-, no path)", value)
-		}
-		p.ExecutionRoleName = value
-	default:
-		return fmt.Errorf("%w: unknown parameter %q; accepted: %s", ErrInvalidParams, name, strings.Join(ParamNames(), ", "))
-	}
-	return nil
 }
 
 // decodeParams reads the JSON object of parameters into strings. AWS Config passes strings;
@@ -300,8 +221,21 @@ func parseBool(name, value string, dst *bool) error {
 	return nil
 }
 
+// ParamError is an invalid value of one rule parameter. It wraps ErrInvalidParams.
+type ParamError struct {
+	Param  string // the parameter's name, as in ruleParameters
+	Reason string // what is wrong and the forms accepted, e.g. `"0" is not a whole number from 1 to 32`
+}
+
+func (e *ParamError) Error() string {
+	return ErrInvalidParams.Error() + ": " + e.Param + " " + e.Reason
+}
+
+// Unwrap returns ErrInvalidParams.
+func (e *ParamError) Unwrap() error { return ErrInvalidParams }
+
 func paramError(name, format string, args ...any) error {
-	return fmt.Errorf("%w: %s %s", ErrInvalidParams, name, fmt.Sprintf(format, args...))
+	return &ParamError{Param: name, Reason: fmt.Sprintf(format, args...)}
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -2,6 +2,10 @@ package rule_test
 
 import (
 	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -420,4 +424,46 @@ func TestPartition(t *testing.T) {
 	} {
 		assert.Equal(t, want, rule.Partition(region), region)
 	}
+}
+
+func TestParamSpecs(t *testing.T) {
+	flagPattern := regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+	defaults, err := rule.ParseParams("", testRegion)
+	require.NoError(t, err)
+	names := map[string]bool{}
+	flags := map[string]string{}
+	for _, s := range rule.ParamSpecs() {
+		t.Run(s.Name, func(t *testing.T) {
+			assert.False(t, names[s.Name], "parameter listed twice")
+			names[s.Name] = true
+			assert.NotEmpty(t, s.Usage, "help needs a usage line")
+			if s.AliasOf != "" {
+				assert.Empty(t, s.Flag, "an alias takes the flag of %s", s.AliasOf)
+				_, ok := rule.LookupParam(s.AliasOf)
+				assert.True(t, ok, "alias of an unknown parameter %s", s.AliasOf)
+				return
+			}
+			require.NotEmpty(t, s.Flag, "every rule parameter has a command-line flag")
+			assert.Regexp(t, flagPattern, s.Flag, "flags are lower-case words joined by dashes")
+			assert.Empty(t, flags[s.Flag], "flag --%s taken by %s too", s.Flag, flags[s.Flag])
+			flags[s.Flag] = s.Name
+
+			// The default the table shows is the one in effect when the parameter is absent.
+			if s.Default != "" {
+				p, err := rule.ParseParams(fmt.Sprintf(`{%q: %q}`, s.Name, s.Default), testRegion)
+				require.NoError(t, err)
+				assert.Equal(t, defaults, p, "default %q of %s", s.Default, s.Name)
+			}
+			// A value of the wrong kind is refused with an error naming the parameter.
+			bad := map[rule.ParamKind]string{rule.KindBool: "yes", rule.KindInt: "many", rule.KindList: "a,,b"}
+			if v, ok := bad[s.Kind]; ok {
+				_, err := rule.ParseParams(fmt.Sprintf(`{%q: %q}`, s.Name, v), testRegion)
+				var pe *rule.ParamError
+				require.ErrorAs(t, err, &pe)
+				assert.Equal(t, s.Name, pe.Param)
+				assert.ErrorIs(t, err, rule.ErrInvalidParams)
+			}
+		})
+	}
+	assert.Equal(t, rule.ParamNames(), slices.Sorted(maps.Keys(names)), "ParamNames lists the table")
 }
