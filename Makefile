@@ -2,7 +2,10 @@
 # between tests, builds and benchmarks (a switch recompiles the whole SDK).
 export CGO_ENABLED := 0
 GOFLAGS_COMMON := -trimpath
-LAMBDA_FLAGS := -tags lambda.norpc $(GOFLAGS_COMMON) -ldflags='-s -w'
+# The version `bootstrap version` prints and the function logs at start-up: the git description
+# of the checkout (a tag, else the commit), unless given (make build VERSION=v1.2.3).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+LAMBDA_FLAGS := -tags lambda.norpc $(GOFLAGS_COMMON) -ldflags='-s -w -X main.version=$(VERSION)'
 
 FUZZTIME ?= 10s
 

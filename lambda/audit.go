@@ -1,28 +1,21 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/pflag"
 
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
-)
-
-// Exit codes of the audit command.
-const (
-	auditOK           = 0
-	auditNonCompliant = 1
-	auditFailed       = 2
 )
 
 // auditReport is the audit's result, as its JSON output writes it.
@@ -46,42 +39,66 @@ type auditSummary struct {
 	NotApplicable int `json:"notApplicable"`
 }
 
+// auditOptions are the audit command's flags, parsed.
+type auditOptions struct {
+	region string
+	output string
+	rules  *paramFlags
+}
+
+// errAuditHelp is returned by parseAuditArgs for --help, after printing the help.
+var errAuditHelp = errors.New("help requested")
+
+// parseAuditArgs reads the audit's flags. It checks the rule parameters' values for region
+// (the default region when empty), before any AWS call; help goes to stdout.
+func parseAuditArgs(prog string, args []string, stdout io.Writer) (auditOptions, error) {
+	var o auditOptions
+	own := pflag.NewFlagSet("audit", pflag.ContinueOnError)
+	own.SortFlags = false
+	own.StringVar(&o.region, "region", "", "AWS region to audit (default: from the AWS configuration, e.g. AWS_REGION)")
+	own.StringVar(&o.output, "output", "table", "output format: table or json")
+	o.rules = newParamFlags()
+	fs := pflag.NewFlagSet(prog+" audit", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.AddFlagSet(own)
+	fs.AddFlagSet(o.rules.fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprintf(stdout, "Usage: %s audit [flags]\n\n", prog)
+			fmt.Fprintln(stdout, "Evaluates every VPC of a region with your credentials, as the rule would, and changes nothing.")
+			fmt.Fprintln(stdout, "Exit status: 0 all VPCs pass, 1 some VPC is NON_COMPLIANT, 2 the audit could not run.")
+			fmt.Fprintf(stdout, "\nFlags:\n%s\nRule parameters (each flag stands for the rule parameter of the same name):\n%s", own.FlagUsages(), o.rules.fs.FlagUsages())
+			return o, errAuditHelp
+		}
+		return o, fmt.Errorf("%w\nRun '%s audit --help' for the flags", err, prog)
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.output != "table" && o.output != "json" {
+		return o, fmt.Errorf("invalid value %q for --output: use table or json", o.output)
+	}
+	if _, err := o.rules.params(cmp.Or(o.region, "us-east-1")); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
 // runAudit evaluates every VPC of a region with the caller's credentials and prints the result.
 // It only reads (Describe calls and sts:GetCallerIdentity) and returns the exit code: 1 when any
 // VPC is NON_COMPLIANT, 2 when the audit could not run.
-func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bootstrap audit [flags]\n\nEvaluates every VPC of a region with your credentials, as the rule would, and changes nothing.\nExit status: 0 all VPCs pass, 1 some VPC is NON_COMPLIANT, 2 the audit could not run.\n\nflags:")
-		fs.PrintDefaults()
+func runAudit(ctx context.Context, prog string, args []string, stdout, stderr io.Writer) int {
+	o, err := parseAuditArgs(prog, args, stdout)
+	if errors.Is(err, errAuditHelp) {
+		return exitOK
 	}
-	region := fs.String("region", "", "AWS region to audit (default: from the AWS configuration, e.g. AWS_REGION)")
-	output := fs.String("output", "table", "output format: table or json")
-	params := map[string]*string{
-		rule.ParamServiceNames:           fs.String("service-names", "", "comma-separated services, short (ec2, ecr.api) or full names (default ec2)"),
-		rule.ParamVPCIDs:                 fs.String("vpc-ids", "", "comma-separated VPC IDs to evaluate; others are NOT_APPLICABLE"),
-		rule.ParamExemptTag:              fs.String("exempt-tag", "", "key or key=value; VPCs carrying it are NOT_APPLICABLE"),
-		rule.ParamMinAvailabilityZones:   fs.String("min-availability-zones", "", "the endpoint's subnets must span at least this many AZs"),
-		rule.ParamRequirePrivateDNS:      boolFlag(fs, "require-private-dns", "the endpoint must have private DNS enabled"),
-		rule.ParamRequireHTTPSFromVPC:    boolFlag(fs, "require-https-from-vpc", "a security group of the endpoint must allow TCP 443 from the VPC"),
-		rule.ParamForbidFullAccessPolicy: boolFlag(fs, "forbid-full-access-policy", "a full-access endpoint policy does not count"),
+	if err != nil {
+		fmt.Fprintf(stderr, "%s audit: %v\n", prog, err)
+		return exitFailed
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return auditOK
-		}
-		return auditFailed
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "audit: unexpected argument %q\n", fs.Arg(0))
-		return auditFailed
-	}
-	if *output != "table" && *output != "json" {
-		fmt.Fprintf(stderr, "audit: --output %q: use table or json\n", *output)
-		return auditFailed
-	}
-
+	region, output, rules := &o.region, &o.output, o.rules
 	var opts []func(*config.LoadOptions) error
 	if *region != "" {
 		opts = append(opts, config.WithRegion(*region))
@@ -91,13 +108,18 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		err = errNoRegion
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "audit: load AWS configuration: %v\n", err)
-		return auditFailed
+		fmt.Fprintf(stderr, "%s audit: load AWS configuration: %v\n", prog, err)
+		return exitFailed
 	}
-	report, err := audit(ctx, cfg, params)
+	p, err := rules.params(cfg.Region)
 	if err != nil {
-		fmt.Fprintf(stderr, "audit: %v\n", err)
-		return auditFailed
+		fmt.Fprintf(stderr, "%s audit: %v\n", prog, err)
+		return exitFailed
+	}
+	report, err := audit(ctx, cfg, p)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s audit: %v\n", prog, err)
+		return exitFailed
 	}
 	if *output == "json" {
 		enc := json.NewEncoder(stdout)
@@ -107,45 +129,17 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		err = writeAuditTable(stdout, report)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "audit: write output: %v\n", err)
-		return auditFailed
+		fmt.Fprintf(stderr, "%s audit: write output: %v\n", prog, err)
+		return exitFailed
 	}
 	if report.Summary.NonCompliant > 0 {
-		return auditNonCompliant
+		return exitFinding
 	}
-	return auditOK
-}
-
-// boolFlag declares a boolean flag that yields the rule parameter's text: "" when not given.
-func boolFlag(fs *flag.FlagSet, name, usage string) *string {
-	s := new(string)
-	fs.BoolFunc(name, usage, func(v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return err
-		}
-		*s = strconv.FormatBool(b)
-		return nil
-	})
-	return s
+	return exitOK
 }
 
 // audit reads the region and decides every VPC, with the same code the Lambda function runs.
-func audit(ctx context.Context, cfg aws.Config, flags map[string]*string) (auditReport, error) {
-	raw := make(map[string]string, len(flags))
-	for name, v := range flags {
-		if *v != "" {
-			raw[name] = *v
-		}
-	}
-	doc, err := json.Marshal(raw)
-	if err != nil {
-		return auditReport{}, err
-	}
-	p, err := rule.ParseParams(string(doc), cfg.Region)
-	if err != nil {
-		return auditReport{}, err
-	}
+func audit(ctx context.Context, cfg aws.Config, p rule.Params) (auditReport, error) {
 	who, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return auditReport{}, fmt.Errorf("identify the account (sts:GetCallerIdentity): %w", err)

@@ -1,7 +1,8 @@
 // Command bootstrap is the AWS Lambda function of the ec2-vpc-endpoint-rule AWS Config rule.
 //
-// Run as "bootstrap audit [flags]", it evaluates a region with the caller's credentials instead,
-// changing nothing; see runAudit.
+// Run outside Lambda (no AWS_LAMBDA_RUNTIME_API in the environment), it is a command line:
+// "bootstrap audit [flags]" evaluates VPCs with the caller's credentials, changing nothing, and
+// "bootstrap version" prints the build; see runCLI.
 package main
 
 import (
@@ -15,10 +16,12 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "audit" {
-		os.Exit(runAudit(context.Background(), os.Args[2:], os.Stdout, os.Stderr))
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
+		os.Exit(runCLI(context.Background(), os.Args, os.Stdout, os.Stderr))
 	}
 	logger := newLogger(os.Stdout, cmp.Or(os.Getenv("LOG_LEVEL"), os.Getenv("AWS_LAMBDA_LOG_LEVEL")))
+	b := readBuildInfo()
+	logger.Info("start", slog.String("version", b.Version), slog.String("revision", b.Revision), slog.String("goVersion", b.GoVersion))
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err == nil && cfg.Region == "" {
 		err = errNoRegion
