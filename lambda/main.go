@@ -15,6 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 )
 
+// envExecutionRoleName is set by the organization deployment (deploy/organization.yaml) to the
+// execution role the function assumes in every account.
+const envExecutionRoleName = "EXECUTION_ROLE_NAME"
+
 func main() {
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
 		os.Exit(runCLI(context.Background(), os.Args, os.Stdout, os.Stderr))

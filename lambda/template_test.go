@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,6 +23,7 @@ import (
 const (
 	ruleTemplatePath         = "../template.yaml"
 	organizationTemplatePath = "../deploy/organization.yaml"
+	orgRolesTemplatePath     = "../deploy/organization-roles.yaml"
 	memberRoleTemplatePath   = "../deploy/member-role.yaml"
 )
 
@@ -41,9 +43,11 @@ func TestTemplateFunction(t *testing.T) {
 		name    string
 		path    string
 		codeURI string
+		role    string // the Role: a GetAtt of the template's role, or a Ref to the parameter
+		org     bool
 	}{
-		{name: "single account", path: ruleTemplatePath, codeURI: "."},
-		{name: "organization", path: organizationTemplatePath, codeURI: ".."},
+		{name: "single account", path: ruleTemplatePath, codeURI: ".", role: cfnFunctionRoleID + ".Arn"},
+		{name: "organization", path: organizationTemplatePath, codeURI: "..", role: "FunctionRoleArn", org: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,7 +69,19 @@ func TestTemplateFunction(t *testing.T) {
 
 			// The role is all the function gets: SAM's Policies would add to it.
 			assert.False(t, props.get("Policies").ok(), "Policies on the function")
-			assert.Equal(t, cfnFunctionRoleID+".Arn", getAtt(props.get("Role").Node))
+			if tt.org {
+				// The regional stack runs the function as the one role of every Region, and
+				// assumes only the deployment's execution role.
+				assert.Equal(t, tt.role, cfnRef(props.get("Role").Node))
+				assert.Equal(t, "ExecutionRoleName", cfnRef(props.get("Environment", "Variables", envExecutionRoleName).Node))
+				assert.Equal(t, "ReservedConcurrency", cfnRef(props.get("ReservedConcurrentExecutions").Node))
+				reserved := tpl.get("Parameters", "ReservedConcurrency")
+				assert.Equal(t, "1", reserved.get("MinValue").str(), "0 reserved would throttle every invocation")
+			} else {
+				assert.Equal(t, tt.role, getAtt(props.get("Role").Node))
+				assert.False(t, props.get("Environment", "Variables", envExecutionRoleName).ok(),
+					"%s in a single-account deployment", envExecutionRoleName)
+			}
 
 			assert.Equal(t, "LogLevel", cfnRef(props.get("Environment", "Variables", "LOG_LEVEL").Node))
 			logLevel := tpl.get("Parameters", "LogLevel")
@@ -95,8 +111,12 @@ func TestTemplatePermission(t *testing.T) {
 		path          string
 		ruleID        string
 		sourceAccount string // "" when the permission must not name one
+		sourceARN     string // the Fn::Sub pattern, "" when the permission must not name one
 	}{
-		{name: "single account", path: ruleTemplatePath, ruleID: "ConfigRule", sourceAccount: "AWS::AccountId"},
+		{
+			name: "single account", path: ruleTemplatePath, ruleID: "ConfigRule", sourceAccount: "AWS::AccountId",
+			sourceARN: "arn:${AWS::Partition}:config:${AWS::Region}:${AWS::AccountId}:config-rule/*",
+		},
 		// Config invokes from every account of the organization; see the comment in the template.
 		{name: "organization", path: organizationTemplatePath, ruleID: "OrganizationRule"},
 	}
@@ -111,7 +131,22 @@ func TestTemplatePermission(t *testing.T) {
 			assert.Equal(t, "lambda:InvokeFunction", props.get("Action").str())
 			assert.Equal(t, cfnFunctionID+".Arn", getAtt(props.get("FunctionName").Node))
 			assert.Equal(t, tt.sourceAccount, cfnRef(props.get("SourceAccount").Node))
-			assert.False(t, props.get("SourceArn").ok(), "SourceArn: a cycle with the rule")
+			// A pattern of pseudo parameters only: the rule's own ARN would be a cycle.
+			assert.Equal(t, tt.sourceARN, subTemplate(props.get("SourceArn").Node))
+			assert.Equal(t, tt.sourceARN == "", !props.get("SourceArn").ok())
+			if tt.sourceARN != "" {
+				s := newCFNStack(t, tpl, nil)
+				pattern := s.value(props.get("SourceArn").Node)
+				assert.True(t, arnLike(pattern, "arn:aws:config:us-east-1:123456789012:config-rule/config-rule-a1b2c3"),
+					"%s must match this account's rules in this Region", pattern)
+				for _, other := range []string{
+					"arn:aws:config:us-east-1:210987654321:config-rule/config-rule-a1b2c3",
+					"arn:aws:config:eu-west-1:123456789012:config-rule/config-rule-a1b2c3",
+					"arn:aws:config:us-east-1:123456789012:config-aggregator/config-aggregator-a1b2c3",
+				} {
+					assert.False(t, arnLike(pattern, other), "%s must not match %s", pattern, other)
+				}
+			}
 
 			// Config checks the permission when it creates the rule.
 			configRule := tpl.resource(tt.ruleID)
@@ -121,39 +156,121 @@ func TestTemplatePermission(t *testing.T) {
 	}
 }
 
-// A function that keeps failing puts nothing, and Config keeps its old results: an alarm on the
-// function's Errors says so, notifying AlarmTopicArn when one is given.
-func TestTemplateErrorsAlarm(t *testing.T) {
+// The alarms each template carries: a function that keeps failing puts nothing and Config keeps
+// its old results (errors); a rule whose invocations stopped fails nothing (silence); an event
+// Lambda gave up on is a result Config never got (dropped events). Each notifies AlarmTopicArn
+// when one is given.
+func TestTemplateAlarms(t *testing.T) {
 	for _, path := range []string{ruleTemplatePath, organizationTemplatePath} {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			tpl := loadTemplate(t, path)
-			alarm := tpl.resource("RuleErrorsAlarm")
-			require.True(t, alarm.ok(), "resource RuleErrorsAlarm")
-			assert.Equal(t, "AWS::CloudWatch::Alarm", alarm.get("Type").str())
-			props := alarm.get("Properties")
-			assert.Equal(t, "AWS/Lambda", props.get("Namespace").str())
-			assert.Equal(t, "Errors", props.get("MetricName").str())
-			dims := props.get("Dimensions").items()
-			require.Len(t, dims, 1)
-			assert.Equal(t, "FunctionName", dims[0].get("Name").str())
-			assert.Equal(t, cfnFunctionID, cfnRef(dims[0].get("Value").Node), "the alarm watches this function")
-			assert.Equal(t, "Sum", props.get("Statistic").str())
-			assert.Equal(t, "GreaterThanOrEqualToThreshold", props.get("ComparisonOperator").str())
-			assert.Equal(t, "notBreaching", props.get("TreatMissingData").str(), "no invocations is no failure")
-
-			for _, key := range []string{"AlarmActions", "OKActions"} {
-				name, arg := intrinsic(props.get(key).Node)
-				require.Equal(t, "Fn::If", name, key)
-				require.Len(t, arg.Content, 3, key)
-				assert.Equal(t, "HasAlarmTopic", arg.Content[0].Value, key)
-				then := cfnNode{arg.Content[1]}.items()
-				require.Len(t, then, 1, key)
-				assert.Equal(t, "AlarmTopicArn", cfnRef(then[0].Node), key)
-				assert.Equal(t, "AWS::NoValue", cfnRef(arg.Content[2]), key)
-			}
 			assert.Equal(t, "", tpl.get("Parameters", "AlarmTopicArn", "Default").str(), "no topic unless given")
+			for _, mode := range []string{"ChangeAndPeriodic", "PeriodicOnly", "ChangeOnly"} {
+				for _, freq := range tpl.get("Parameters", "MaximumExecutionFrequency", "AllowedValues").strs() {
+					s := newCFNStack(t, tpl, map[string]string{"TriggerMode": mode, "MaximumExecutionFrequency": freq})
+					assert.Empty(t, alarmProblems(s), "%s, %s", mode, freq)
+				}
+			}
 		})
 	}
+}
+
+// sweepSeconds is each MaximumExecutionFrequency in seconds (AWS Config's PutConfigRule).
+var sweepSeconds = map[string]int{
+	"One_Hour": 3600, "Three_Hours": 3 * 3600, "Six_Hours": 6 * 3600, "Twelve_Hours": 12 * 3600, "TwentyFour_Hours": 24 * 3600,
+}
+
+// CloudWatch's limits on an alarm's evaluation range (PutMetricAlarm): Period x EvaluationPeriods
+// at most 7 days for periods of an hour or more, at most a day below.
+const (
+	cwMaxRangeHourly = 7 * 24 * 3600
+	cwMaxRangeShort  = 24 * 3600
+)
+
+// alarmProblems returns how the alarms of the stack s differ from what they must be, one sentence each.
+func alarmProblems(s *cfnStack) []string {
+	var problems []string
+	periodic := s.params["TriggerMode"] != "ChangeOnly"
+	alarm := func(id, metric string) (cfnNode, bool) {
+		r := s.tpl.resource(id)
+		if !r.ok() {
+			problems = append(problems, "no alarm "+id)
+			return cfnNode{}, false
+		}
+		exists := true
+		if c := r.get("Condition").str(); c != "" {
+			exists = s.condition(c)
+		}
+		props := s.resolve(r.get("Properties"))
+		if props.get("Namespace").str() != "AWS/Lambda" || props.get("MetricName").str() != metric {
+			problems = append(problems, id+" does not watch AWS/Lambda "+metric)
+		}
+		dims := props.get("Dimensions").items()
+		if len(dims) != 1 || dims[0].get("Name").str() != "FunctionName" || cfnRef(dims[0].get("Value").Node) != cfnFunctionID {
+			problems = append(problems, id+" does not watch this function alone")
+		}
+		if props.get("Statistic").str() != "Sum" {
+			problems = append(problems, id+" does not sum "+metric)
+		}
+		for _, key := range []string{"AlarmActions", "OKActions"} {
+			actions := props.get(key).items()
+			switch {
+			case s.condition("HasAlarmTopic") && (len(actions) != 1 || cfnRef(actions[0].Node) != "AlarmTopicArn"):
+				problems = append(problems, id+" "+key+" does not notify AlarmTopicArn")
+			case !s.condition("HasAlarmTopic") && props.get(key).ok():
+				problems = append(problems, id+" "+key+" without AlarmTopicArn")
+			}
+		}
+		return props, exists
+	}
+	number := func(props cfnNode, key string) int {
+		n, err := strconv.Atoi(s.value(props.get(key).Node))
+		if err != nil {
+			problems = append(problems, key+" is not a number")
+		}
+		return n
+	}
+
+	if props, exists := alarm("RuleErrorsAlarm", "Errors"); props.ok() {
+		if !exists || props.get("ComparisonOperator").str() != "GreaterThanOrEqualToThreshold" || props.get("TreatMissingData").str() != "notBreaching" {
+			problems = append(problems, "RuleErrorsAlarm does not go off on errors alone")
+		}
+	}
+	if props, exists := alarm("RuleDroppedEventsAlarm", "AsyncEventsDropped"); props.ok() {
+		if !exists || props.get("ComparisonOperator").str() != "GreaterThanOrEqualToThreshold" || s.value(props.get("Threshold").Node) != "1" ||
+			props.get("TreatMissingData").str() != "notBreaching" {
+			problems = append(problems, "RuleDroppedEventsAlarm does not go off on the first dropped event")
+		}
+	}
+	if props, exists := alarm("RuleSilenceAlarm", "Invocations"); props.ok() {
+		switch {
+		case exists != periodic:
+			problems = append(problems, fmt.Sprintf("RuleSilenceAlarm exists=%v with TriggerMode %s: only a sweeping rule is invoked on a schedule", exists, s.params["TriggerMode"]))
+		case !exists:
+		case props.get("ComparisonOperator").str() != "LessThanThreshold" || s.value(props.get("Threshold").Node) != "1":
+			problems = append(problems, "RuleSilenceAlarm does not go off on no invocations")
+		case props.get("TreatMissingData").str() != "breaching":
+			problems = append(problems, "RuleSilenceAlarm does not count an hour without data as silent: Lambda publishes none then")
+		default:
+			period, periods, datapoints := number(props, "Period"), number(props, "EvaluationPeriods"), number(props, "DatapointsToAlarm")
+			window, sweep := period*periods, sweepSeconds[s.params["MaximumExecutionFrequency"]]
+			maxRange := cwMaxRangeHourly
+			if period < 3600 {
+				maxRange = cwMaxRangeShort
+			}
+			switch {
+			case datapoints != periods:
+				problems = append(problems, "RuleSilenceAlarm goes off before the whole window is silent")
+			case window <= sweep:
+				problems = append(problems, fmt.Sprintf("RuleSilenceAlarm's window %d s is not longer than the sweep period %d s", window, sweep))
+			case window > sweep+3600:
+				problems = append(problems, fmt.Sprintf("RuleSilenceAlarm's window %d s is more than an hour past the sweep period %d s", window, sweep))
+			case window > maxRange:
+				problems = append(problems, fmt.Sprintf("RuleSilenceAlarm's window %d s is beyond CloudWatch's %d s", window, maxRange))
+			}
+		}
+	}
+	return problems
 }
 
 func TestTemplateRoles(t *testing.T) {
@@ -165,11 +282,11 @@ func TestTemplateRoles(t *testing.T) {
 	}{
 		{
 			name: "single account", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
-			want: cfnRoleWant{evaluation: evaluationActions(), logs: true, assumeRole: "HasExecutionRole"},
+			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole"},
 		},
 		{
-			name: "organization function", path: organizationTemplatePath, roleID: cfnFunctionRoleID,
-			want: cfnRoleWant{logs: true, assumeRole: cfnAssumeAlways},
+			name: "organization function", path: orgRolesTemplatePath, roleID: cfnFunctionRoleID,
+			want: cfnRoleWant{logs: cfnLogsEveryRegion, assumeRole: cfnAssumeAlways},
 		},
 		{
 			name: "member account", path: memberRoleTemplatePath, roleID: "ExecutionRole",
@@ -187,33 +304,193 @@ func TestTemplateRoles(t *testing.T) {
 	}
 }
 
-func TestTemplateMemberRoleTrust(t *testing.T) {
-	member := loadTemplate(t, memberRoleTemplatePath)
-	org := loadTemplate(t, organizationTemplatePath)
+// The organization deployment is three stacks: the function's role once (organization-roles),
+// the execution role once per account (member-role), and the function in each Region
+// (organization). TestTemplateOrganizationFits holds them together across Regions and partitions.
+func TestTemplateOrganizationFits(t *testing.T) {
+	assert.Empty(t, orgFitProblems(t, loadOrgDeployment(t)))
 
-	role := member.resource("ExecutionRole").get("Properties")
-	assert.Equal(t, "ExecutionRoleName", cfnRef(role.get("RoleName").Node))
-	// The function assumes role/<executionRoleName> in each account: the defaults must agree.
-	assert.Equal(t, org.get("Parameters", "ExecutionRoleName", "Default").str(),
-		member.get("Parameters", "ExecutionRoleName", "Default").str())
+	// The parameters the stacks share agree by default, and a Region's stack creates no IAM.
+	d := loadOrgDeployment(t)
+	for _, name := range []string{"ExecutionRoleName", "RuleName"} {
+		assert.Equal(t, d.roles.get("Parameters", name, "AllowedPattern").str(), d.regional.get("Parameters", name, "AllowedPattern").str(), name)
+	}
+	assert.Equal(t, d.roles.get("Parameters", "ExecutionRoleName", "AllowedPattern").str(), d.member.get("Parameters", "ExecutionRoleName", "AllowedPattern").str())
+	assert.Equal(t, d.member.get("Parameters", "CentralFunctionRoleArn", "AllowedPattern").str(), d.regional.get("Parameters", "FunctionRoleArn", "AllowedPattern").str())
+}
 
-	trust := role.get("AssumeRolePolicyDocument", "Statement").items()
-	require.Len(t, trust, 1)
-	assert.Equal(t, "sts:AssumeRole", trust[0].get("Action").str())
-	assert.Equal(t, "arn:${AWS::Partition}:iam::${CentralAccountId}:root", subTemplate(trust[0].get("Principal", "AWS").Node))
-	assert.Equal(t, "CentralFunctionRoleArn", cfnRef(trust[0].get("Condition", "ArnEquals", "aws:PrincipalArn").Node),
-		"only the central function's role may assume it")
+type orgDeployment struct{ roles, regional, member cfnNode }
 
-	// The central role keeps to the organization's accounts.
-	orgRole := org.resource(cfnFunctionRoleID).get("Properties")
-	assert.Equal(t, "FunctionRoleName", cfnRef(orgRole.get("RoleName").Node))
-	var orgCondition string
-	for _, st := range cfnStatements(org.resource(cfnFunctionRoleID)) {
-		if slices.Contains(st.actions, actionAssumeRole) {
-			orgCondition = cfnRef(st.node.get("Condition", "StringEquals", "aws:ResourceOrgID").Node)
+func loadOrgDeployment(t *testing.T) orgDeployment {
+	return orgDeployment{
+		roles:    loadTemplate(t, orgRolesTemplatePath),
+		regional: loadTemplate(t, organizationTemplatePath),
+		member:   loadTemplate(t, memberRoleTemplatePath),
+	}
+}
+
+// The accounts of the fit test: the delegated administrator, a member, and one outside.
+const (
+	orgAdminAccount   = "111111111111"
+	orgMemberAccount  = "222222222222"
+	orgForeignAccount = "333333333333"
+	orgID             = "o-abcdefghij"
+)
+
+// orgPartitions are Regions to deploy to, by partition; the first of each holds the global stacks.
+var orgPartitions = map[string][]string{
+	"aws":        {"us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"},
+	"aws-us-gov": {"us-gov-west-1", "us-gov-east-1"},
+	"aws-cn":     {"cn-north-1", "cn-northwest-1"},
+}
+
+// orgFitProblems deploys d, at its defaults, to every Region of orgPartitions and returns where
+// the stacks do not fit, one sentence each: the function of every Region must run as the global
+// role, write to its log group, assume the member role, and the member role must trust exactly
+// that role.
+func orgFitProblems(t *testing.T, d orgDeployment) []string {
+	var problems []string
+	for partition, regions := range orgPartitions {
+		roles := newCFNStackAt(t, d.roles, map[string]string{"OrganizationId": orgID}, partition, regions[0], orgAdminAccount)
+		role := d.roles.resource(cfnFunctionRoleID)
+		if out := d.roles.get("Outputs", "FunctionRoleArn", "Value"); getAtt(out.Node) != cfnFunctionRoleID+".Arn" {
+			problems = append(problems, "organization-roles output FunctionRoleArn is not the role's ARN")
+		}
+		// A named role's ARN, as GetAtt returns it.
+		runsAs := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, orgAdminAccount, roles.value(role.get("Properties", "RoleName").Node))
+		member := newCFNStackAt(t, d.member, map[string]string{"CentralFunctionRoleArn": runsAs}, partition, regions[0], orgMemberAccount)
+		memberRole := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, orgMemberAccount,
+			member.value(d.member.resource("ExecutionRole").get("Properties", "RoleName").Node))
+		grants := func(action, resource string) (orgCondition string, ok bool) {
+			for _, st := range cfnStatements(role) {
+				if st.condition == "" && slices.Contains(st.actions, action) && arnLike(roles.value(st.node.get("Resource").Node), resource) {
+					return valueOrEmpty(roles, st.node.get("Condition", "StringEquals", "aws:ResourceOrgID")), true
+				}
+			}
+			return "", false
+		}
+
+		for _, region := range regions {
+			where := partition + "/" + region
+			regional := newCFNStackAt(t, d.regional, map[string]string{"FunctionRoleArn": runsAs}, partition, region, orgAdminAccount)
+			for _, id := range d.regional.get("Resources").keys() {
+				if typ := d.regional.resource(id).get("Type").str(); strings.HasPrefix(typ, "AWS::IAM::") {
+					problems = append(problems, where+": the Region's stack creates "+typ+" "+id)
+				}
+			}
+			fn := regional.resolve(d.regional.resource(cfnFunctionID).get("Properties"))
+			if got := valueOrEmpty(regional, fn.get("Role")); got != runsAs {
+				problems = append(problems, where+": the function runs as "+got+", not "+runsAs)
+			}
+			logGroup := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partition, region, orgAdminAccount,
+				regional.value(d.regional.resource(cfnLogGroupID).get("Properties", "LogGroupName").Node))
+			if _, ok := grants("logs:PutLogEvents", logGroup); !ok {
+				problems = append(problems, where+": the role may not write to "+logGroup)
+			}
+			assumes := valueOrEmpty(regional, fn.get("Environment", "Variables", envExecutionRoleName))
+			if input := ruleInputParameters(t, d.regional, regional.params)[rule.ParamExecutionRoleName]; input != assumes {
+				problems = append(problems, where+": the rule names execution role "+input+", the function assumes "+assumes)
+			}
+			target := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, orgMemberAccount, assumes)
+			if target != memberRole {
+				problems = append(problems, where+": the function assumes "+target+", the member role is "+memberRole)
+			}
+			if org, ok := grants(actionAssumeRole, target); !ok || org != orgID {
+				problems = append(problems, where+": the role may not assume "+target+" within the organization alone")
+			}
+		}
+
+		// The member role trusts the function of every Region, and nothing else.
+		if !trustAllows(member, runsAs) {
+			problems = append(problems, partition+": the member role does not trust "+runsAs)
+		}
+		for _, other := range []string{
+			fmt.Sprintf("arn:%s:iam::%s:role/other", partition, orgAdminAccount),
+			fmt.Sprintf("arn:%s:iam::%s:root", partition, orgAdminAccount),
+			fmt.Sprintf("arn:%s:iam::%s:user/admin", partition, orgAdminAccount),
+			strings.Replace(runsAs, orgAdminAccount, orgForeignAccount, 1),
+			strings.Replace(runsAs, orgAdminAccount, orgMemberAccount, 1),
+		} {
+			if trustAllows(member, other) {
+				problems = append(problems, partition+": the member role trusts "+other)
+			}
 		}
 	}
-	assert.Equal(t, "OrganizationId", orgCondition)
+	return problems
+}
+
+// trustAllows reports whether the member role's trust policy lets principal (an IAM ARN) call
+// sts:AssumeRole. It reads Principal AWS (an account root or an ARN) and the ARN and string
+// conditions on aws:PrincipalArn; any other principal lets everyone in.
+func trustAllows(member *cfnStack, principal string) bool {
+	account := strings.Split(principal, ":")[4]
+	for _, st := range member.resolve(member.tpl.resource("ExecutionRole").get("Properties", "AssumeRolePolicyDocument", "Statement")).items() {
+		if st.get("Effect").str() != "Allow" || !slices.Contains(st.get("Action").strs(), actionAssumeRole) {
+			continue
+		}
+		p := st.get("Principal")
+		if p.str() == "*" || len(p.keys()) != 1 || !p.get("AWS").ok() {
+			return true
+		}
+		trusted := false
+		values := []cfnNode{p.get("AWS")}
+		if name, _ := intrinsic(p.get("AWS").Node); name == "" && p.get("AWS").Kind == yaml.SequenceNode {
+			values = p.get("AWS").items()
+		}
+		for _, n := range values {
+			v := member.value(n.Node)
+			trusted = trusted || v == "*" || v == principal || v == fmt.Sprintf("arn:%s:iam::%s:root", strings.Split(principal, ":")[1], account)
+		}
+		for _, op := range st.get("Condition").keys() {
+			for _, key := range st.get("Condition", op).keys() {
+				if key != "aws:PrincipalArn" {
+					continue
+				}
+				v := member.value(st.get("Condition", op, key).Node)
+				switch op {
+				case "ArnEquals", "ArnLike": // the same operator in IAM, wildcards included
+					trusted = trusted && arnLike(v, principal)
+				case "StringEquals":
+					trusted = trusted && v == principal
+				case "StringLike":
+					trusted = trusted && globMatchTest(v, principal)
+				}
+			}
+		}
+		if trusted {
+			return true
+		}
+	}
+	return false
+}
+
+// valueOrEmpty is s.value(n), or "" for a missing node.
+func valueOrEmpty(s *cfnStack, n cfnNode) string {
+	if !n.ok() {
+		return ""
+	}
+	return s.value(n.Node)
+}
+
+// arnLike reports whether arn matches pattern as IAM's ArnLike does: each of the six
+// colon-separated fields matched alone, with * and ? as wildcards.
+func arnLike(pattern, arn string) bool {
+	pp, ap := strings.SplitN(pattern, ":", 6), strings.SplitN(arn, ":", 6)
+	if len(pp) != 6 || len(ap) != 6 {
+		return false
+	}
+	for i := range pp {
+		if !globMatchTest(pp[i], ap[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// globMatchTest matches s against pattern with IAM's * and ? (which, unlike path.Match's, also match "/").
+func globMatchTest(pattern, s string) bool {
+	re := "^" + strings.ReplaceAll(strings.ReplaceAll(regexp.QuoteMeta(pattern), `\*`, ".*"), `\?`, ".") + "$"
+	return regexp.MustCompile(re).MatchString(s)
 }
 
 func TestTemplateRuleTriggers(t *testing.T) {
@@ -351,12 +628,12 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 	}{
 		{
 			name: "an action the code does not call", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
-			want:   cfnRoleWant{evaluation: evaluationActions(), logs: true, assumeRole: "HasExecutionRole"},
+			want:   cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole"},
 			mutate: addAction("DescribeAndReport", "ec2:DescribeRegions"),
 		},
 		{
 			name: "an action the code calls is missing", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
-			want: cfnRoleWant{evaluation: evaluationActions(), logs: true, assumeRole: "HasExecutionRole"},
+			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole"},
 			mutate: func(t *testing.T, tpl cfnNode) {
 				action := cfnFindStatement(t, tpl, "DescribeAndReport").get("Action")
 				action.Content = slices.DeleteFunc(action.Content, func(n *yaml.Node) bool { return n.Value == actionDescribeSubnets })
@@ -364,7 +641,7 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 		},
 		{
 			name: "a wildcard action", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
-			want: cfnRoleWant{evaluation: evaluationActions(), logs: true, assumeRole: "HasExecutionRole"},
+			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole"},
 			mutate: func(t *testing.T, tpl cfnNode) {
 				for _, n := range cfnFindStatement(t, tpl, "DescribeAndReport").get("Action").Content {
 					if strings.HasPrefix(n.Value, "ec2:") {
@@ -375,7 +652,7 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 		},
 		{
 			name: "sts:AssumeRole without the condition", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
-			want: cfnRoleWant{evaluation: evaluationActions(), logs: true, assumeRole: "HasExecutionRole"},
+			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole"},
 			mutate: func(t *testing.T, tpl cfnNode) {
 				statements := tpl.resource(cfnFunctionRoleID).get("Properties", "Policies").items()[0].get("PolicyDocument", "Statement")
 				for i, n := range statements.Content {
@@ -387,7 +664,7 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 		},
 		{
 			name: "more than the runtime's logs actions", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
-			want:   cfnRoleWant{evaluation: evaluationActions(), logs: true, assumeRole: "HasExecutionRole"},
+			want:   cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole"},
 			mutate: addAction("Logs", "logs:CreateLogGroup"),
 		},
 		{
@@ -401,9 +678,17 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 			mutate: addAction("DescribeAndReport", actionAssumeRole),
 		},
 		{
-			name: "organization function: reads directly", path: organizationTemplatePath, roleID: cfnFunctionRoleID,
-			want:   cfnRoleWant{logs: true, assumeRole: cfnAssumeAlways},
+			name: "organization function: reads directly", path: orgRolesTemplatePath, roleID: cfnFunctionRoleID,
+			want:   cfnRoleWant{logs: cfnLogsEveryRegion, assumeRole: cfnAssumeAlways},
 			mutate: addAction("Logs", actionDescribeVPCs),
+		},
+		{
+			name: "organization function: logs in one Region only", path: orgRolesTemplatePath, roleID: cfnFunctionRoleID,
+			want: cfnRoleWant{logs: cfnLogsEveryRegion, assumeRole: cfnAssumeAlways},
+			mutate: func(t *testing.T, tpl cfnNode) {
+				res := cfnFindStatement(t, tpl, "Logs").get("Resource")
+				res.Value = strings.Replace(res.Value, ":logs:*:", ":logs:${AWS::Region}:", 1)
+			},
 		},
 	}
 	for _, tt := range roleTests {
@@ -413,6 +698,104 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 			tt.mutate(t, tpl)
 			assert.NotEmpty(t, roleProblems(tpl.resource(tt.roleID), tt.want))
 		})
+	}
+
+	statement := func(tpl cfnNode, id string, i int) cfnNode {
+		return tpl.resource(id).get("Properties", "AssumeRolePolicyDocument", "Statement").items()[i]
+	}
+	fitTests := []struct {
+		name   string
+		mutate func(t *testing.T, d orgDeployment)
+	}{
+		{name: "member trust: any role of the administrator account", mutate: func(t *testing.T, d orgDeployment) {
+			trust := statement(d.member, "ExecutionRole", 0)
+			trust.Content = slices.Delete(trust.Content, 6, 8) // Effect, Principal, Action, Condition
+			require.Equal(t, "Action", trust.Content[4].Value)
+		}},
+		{name: "member trust: a wildcard PrincipalArn", mutate: func(t *testing.T, d orgDeployment) {
+			*statement(d.member, "ExecutionRole", 0).get("Condition", "ArnEquals", "aws:PrincipalArn").Node = *yamlScalar("arn:aws:iam::*:role/*")
+		}},
+		{name: "member trust: a service", mutate: func(t *testing.T, d orgDeployment) {
+			p := statement(d.member, "ExecutionRole", 0).get("Principal")
+			p.Content = append(p.Content, yamlScalar("Service"), yamlScalar("lambda.amazonaws.com"))
+		}},
+		{name: "the function role writes logs in its home Region only", mutate: func(t *testing.T, d orgDeployment) {
+			res := cfnFindStatement(t, d.roles, "Logs").get("Resource")
+			res.Value = strings.Replace(res.Value, ":logs:*:", ":logs:${AWS::Region}:", 1)
+		}},
+		{name: "the function role assumes roles outside the organization", mutate: func(t *testing.T, d orgDeployment) {
+			st := cfnFindStatement(t, d.roles, "AssumeExecutionRole")
+			st.Content = st.Content[:len(st.Content)-2]
+		}},
+		{name: "a Region's stack creates a role", mutate: func(t *testing.T, d orgDeployment) {
+			res := d.regional.get("Resources")
+			res.Content = append(res.Content, yamlScalar("RegionRole"), &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+				yamlScalar("Type"), yamlScalar("AWS::IAM::Role"),
+			}})
+		}},
+		{name: "a Region's function assumes another role than the rule names", mutate: func(t *testing.T, d orgDeployment) {
+			*d.regional.resource(cfnFunctionID).get("Properties", "Environment", "Variables", envExecutionRoleName).Node = *yamlScalar("other-role")
+		}},
+		{name: "a Region's function runs as its own role", mutate: func(t *testing.T, d orgDeployment) {
+			*d.regional.resource(cfnFunctionID).get("Properties", "Role").Node = *yamlScalar("arn:aws:iam::111111111111:role/regional")
+		}},
+		{name: "the member role's name drifts from the function's", mutate: func(t *testing.T, d orgDeployment) {
+			*d.member.get("Parameters", "ExecutionRoleName", "Default").Node = *yamlScalar("member-execution")
+		}},
+	}
+	for _, tt := range fitTests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := loadOrgDeployment(t)
+			require.Empty(t, orgFitProblems(t, d), "the templates themselves must pass")
+			tt.mutate(t, d)
+			assert.NotEmpty(t, orgFitProblems(t, d))
+		})
+	}
+
+	alarmTests := []struct {
+		name   string
+		params map[string]string
+		mutate func(t *testing.T, tpl cfnNode)
+	}{
+		{name: "no dropped-events alarm", mutate: func(t *testing.T, tpl cfnNode) {
+			res := tpl.get("Resources")
+			i := slices.Index(res.keys(), "RuleDroppedEventsAlarm")
+			res.Content = slices.Delete(res.Content, 2*i, 2*i+2)
+		}},
+		{name: "a silence alarm on a rule that never sweeps", params: map[string]string{"TriggerMode": "ChangeOnly"}, mutate: func(t *testing.T, tpl cfnNode) {
+			alarm := tpl.resource("RuleSilenceAlarm")
+			i := slices.Index(alarm.keys(), "Condition")
+			alarm.Content = slices.Delete(alarm.Content, 2*i, 2*i+2)
+		}},
+		{name: "a silence window as long as the sweep", params: map[string]string{"MaximumExecutionFrequency": "Six_Hours"}, mutate: func(t *testing.T, tpl cfnNode) {
+			props := tpl.resource("RuleSilenceAlarm").get("Properties")
+			*props.get("EvaluationPeriods").Node = *yamlScalar("6")
+			*props.get("DatapointsToAlarm").Node = *yamlScalar("6")
+		}},
+		{name: "a silence window beyond CloudWatch's range", params: map[string]string{"MaximumExecutionFrequency": "TwentyFour_Hours"}, mutate: func(t *testing.T, tpl cfnNode) {
+			props := tpl.resource("RuleSilenceAlarm").get("Properties")
+			*props.get("Period").Node = *yamlScalar("1800")
+			*props.get("EvaluationPeriods").Node = *yamlScalar("49")
+			*props.get("DatapointsToAlarm").Node = *yamlScalar("49")
+		}},
+		{name: "silence counted as no data", mutate: func(t *testing.T, tpl cfnNode) {
+			*tpl.resource("RuleSilenceAlarm").get("Properties", "TreatMissingData").Node = *yamlScalar("notBreaching")
+		}},
+		{name: "an alarm that notifies nobody", params: map[string]string{"AlarmTopicArn": "arn:aws:sns:us-east-1:123456789012:alarms"}, mutate: func(t *testing.T, tpl cfnNode) {
+			props := tpl.resource("RuleDroppedEventsAlarm").get("Properties")
+			i := slices.Index(props.keys(), "AlarmActions")
+			props.Content = slices.Delete(props.Content, 2*i, 2*i+2)
+		}},
+	}
+	for _, tt := range alarmTests {
+		for _, path := range []string{ruleTemplatePath, organizationTemplatePath} {
+			t.Run(tt.name+"/"+filepath.Base(path), func(t *testing.T) {
+				tpl := loadTemplate(t, path)
+				require.Empty(t, alarmProblems(newCFNStack(t, tpl, tt.params)), "the template itself must pass")
+				tt.mutate(t, tpl)
+				assert.NotEmpty(t, alarmProblems(newCFNStack(t, tpl, tt.params)))
+			})
+		}
 	}
 
 	paramTests := []struct {
@@ -446,14 +829,22 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 type cfnRoleWant struct {
 	// evaluation lists exactly the actions allowed outside the Logs and sts:AssumeRole statements.
 	evaluation []string
-	// logs requires a statement with Sid Logs granting cfnLogsActions on the function's log group.
-	logs bool
+	// logs is "" when the role must not grant the runtime's logs actions, otherwise where it
+	// grants them: cfnLogsOwnGroup or cfnLogsEveryRegion.
+	logs string
 	// assumeRole is "" when the role must not grant sts:AssumeRole, cfnAssumeAlways when it grants it
 	// unconditionally, or else the template condition the grant must sit under.
 	assumeRole string
 }
 
 const cfnAssumeAlways = "(always)"
+
+// Where a function role lets the runtime write: its stack's log group, or the function's log group
+// of every Region when one role serves them all.
+const (
+	cfnLogsOwnGroup    = "(own log group)"
+	cfnLogsEveryRegion = "arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws/lambda/${RuleName}:*"
+)
 
 // roleProblems returns how role's inline policies differ from want, one sentence each.
 func roleProblems(role cfnNode, want cfnRoleWant) []string {
@@ -474,14 +865,21 @@ func roleProblems(role cfnNode, want cfnRoleWant) []string {
 		switch {
 		case st.sid == "Logs":
 			sawLogs = true
-			if !want.logs {
+			if want.logs == "" {
 				problems = append(problems, "a Logs statement where none belongs")
 			}
 			if !slices.Equal(sortedCopy(st.actions), cfnLogsActions) {
 				problems = append(problems, "the Logs statement grants "+strings.Join(st.actions, ", "))
 			}
-			if getAtt(st.node.get("Resource").Node) != cfnLogGroupID+".Arn" {
-				problems = append(problems, "the Logs statement is not scoped to "+cfnLogGroupID)
+			switch res := st.node.get("Resource"); want.logs {
+			case cfnLogsOwnGroup:
+				if getAtt(res.Node) != cfnLogGroupID+".Arn" {
+					problems = append(problems, "the Logs statement is not scoped to "+cfnLogGroupID)
+				}
+			default:
+				if subTemplate(res.Node) != want.logs {
+					problems = append(problems, "the Logs statement is not scoped to "+want.logs)
+				}
 			}
 		case slices.Contains(st.actions, actionAssumeRole):
 			sawAssume = true
@@ -514,7 +912,7 @@ func roleProblems(role cfnNode, want cfnRoleWant) []string {
 			evaluation = append(evaluation, st.actions...)
 		}
 	}
-	if want.logs && !sawLogs {
+	if want.logs != "" && !sawLogs {
 		problems = append(problems, "no Logs statement")
 	}
 	if want.assumeRole != "" && !sawAssume {
@@ -644,8 +1042,13 @@ type cfnStack struct {
 }
 
 func newCFNStack(t *testing.T, tpl cfnNode, overrides map[string]string) *cfnStack {
+	return newCFNStackAt(t, tpl, overrides, "aws", "us-east-1", "123456789012")
+}
+
+// newCFNStackAt is newCFNStack for a stack in account of region, in partition.
+func newCFNStackAt(t *testing.T, tpl cfnNode, overrides map[string]string, partition, region, account string) *cfnStack {
 	s := &cfnStack{t: t, tpl: tpl, params: map[string]string{
-		"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012",
+		"AWS::Partition": partition, "AWS::Region": region, "AWS::AccountId": account,
 	}}
 	params := tpl.get("Parameters")
 	for _, name := range params.keys() {
@@ -653,7 +1056,7 @@ func newCFNStack(t *testing.T, tpl cfnNode, overrides map[string]string) *cfnSta
 	}
 	for name, v := range overrides {
 		_, ok := s.params[name]
-		require.True(t, ok, "no parameter %s", name)
+		require.True(t, ok || strings.HasPrefix(name, "AWS::"), "no parameter %s", name)
 		s.params[name] = v
 	}
 	return s
@@ -715,6 +1118,13 @@ func (s *cfnStack) value(n *yaml.Node) string {
 			parts[i] = s.value(p)
 		}
 		return strings.Join(parts, delim)
+	case "Fn::Select":
+		require.Len(s.t, arg.Content, 2)
+		i, err := strconv.Atoi(arg.Content[0].Value)
+		require.NoError(s.t, err, "Fn::Select index")
+		list := s.list(arg.Content[1])
+		require.Less(s.t, i, len(list), "Fn::Select index %d", i)
+		return list[i]
 	case "Fn::Sub":
 		text, vars := arg.Value, map[string]string{}
 		if arg.Kind == yaml.SequenceNode {
@@ -735,6 +1145,20 @@ func (s *cfnStack) value(n *yaml.Node) string {
 	}
 	s.t.Fatalf("function %q not supported", name)
 	return ""
+}
+
+// list returns the strings n evaluates to: a sequence, or an Fn::Split.
+func (s *cfnStack) list(n *yaml.Node) []string {
+	if name, arg := intrinsic(n); name == "Fn::Split" {
+		require.Len(s.t, arg.Content, 2)
+		return strings.Split(s.value(arg.Content[1]), arg.Content[0].Value)
+	}
+	require.Equal(s.t, yaml.SequenceNode, n.Kind, "list of a %v", n.Kind)
+	out := make([]string, len(n.Content))
+	for i, item := range n.Content {
+		out[i] = s.value(item)
+	}
+	return out
 }
 
 // resolveIfs returns a copy of n with every Fn::If replaced by the cfnBranch cond selects. AWS::NoValue
