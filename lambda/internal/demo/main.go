@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -36,14 +35,22 @@ const (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Stdout)
+	// Read before stop, which cancels ctx too: only a signal makes the failure an interruption.
+	interrupted := ctx.Err() != nil
 	stop()
 	if err != nil {
-		if ctx.Err() != nil {
-			err = errors.New("interrupted")
-		}
-		fmt.Fprintln(os.Stderr, "demo:", err)
+		fmt.Fprintln(os.Stderr, "demo:", failure(err, interrupted))
 		os.Exit(1)
 	}
+}
+
+// failure says why the demo stopped: the error itself (a missing tool names itself and
+// `make tools`), unless a signal interrupted it.
+func failure(err error, interrupted bool) string {
+	if interrupted {
+		return "interrupted"
+	}
+	return err.Error()
 }
 
 // run does the demo and stops everything it started before it returns.
