@@ -12,8 +12,9 @@
 //   - warm invocation latency of the same event;
 //   - the deployment package: the zipped arm64 bootstrap that `make package` writes.
 //
-// Run it with `make bench`, which provides the tools and the package first. Targets missed are
-// reported in the table; with -strict they also make the exit status 1.
+// Run it with `make bench`, which provides the tools and the package first. It ends with a
+// verdict line, and exits with status 1 when a target is missed or a measurement could not be
+// made, so that a missed target cannot pass unnoticed.
 package main
 
 import (
@@ -65,7 +66,6 @@ func main() {
 	zipPath := flag.String("zip", "dist/function.zip", "the deployment package (`make package` writes it), relative to the repository root")
 	coldRuns := flag.Int("cold-runs", 15, "cold starts to measure (at least 10)")
 	warmInvokes := flag.Int("warm-invokes", 50, "warm invocations to measure")
-	strict := flag.Bool("strict", false, "exit with status 1 when a target is missed")
 	flag.Parse()
 	if *coldRuns < 10 || *warmInvokes < 10 {
 		fmt.Fprintln(os.Stderr, "bench: -cold-runs and -warm-invokes must be at least 10")
@@ -74,16 +74,19 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	t, err := run(ctx, *zipPath, *coldRuns, *warmInvokes)
+	// Read before stop, which cancels ctx too: only a signal makes the failure an interruption.
+	interrupted := ctx.Err() != nil
 	stop()
 	if err != nil {
-		if ctx.Err() != nil {
+		if interrupted {
 			err = errors.New("interrupted")
 		}
-		fmt.Fprintln(os.Stderr, "bench:", err)
+		fmt.Fprintln(os.Stderr, "bench: no verdict:", err)
 		os.Exit(1)
 	}
 	t.print(os.Stdout)
-	if *strict && t.missed() > 0 {
+	fmt.Println(t.verdict())
+	if t.missed() > 0 {
 		os.Exit(1)
 	}
 }
@@ -117,6 +120,24 @@ func (t *table) missed() int {
 		}
 	}
 	return n
+}
+
+// verdict is the table's last line: every target met, or which were missed.
+func (t *table) verdict() string {
+	var missed []string
+	targets := 0
+	for _, r := range t.rows {
+		if r.verdict != "—" {
+			targets++
+		}
+		if r.verdict == "FAIL" {
+			missed = append(missed, r.metric)
+		}
+	}
+	if len(missed) == 0 {
+		return fmt.Sprintf("Verdict: pass, all %d targets met.", targets)
+	}
+	return fmt.Sprintf("Verdict: FAIL, %d of %d targets missed: %s.", len(missed), targets, strings.Join(missed, "; "))
 }
 
 // print writes the table as Markdown, ready for the README.
