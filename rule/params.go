@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -21,6 +22,9 @@ const (
 	ParamRequireHTTPSFromVPC    = "requireHttpsFromVpc"
 	ParamForbidFullAccessPolicy = "forbidFullAccessPolicy"
 	ParamExecutionRoleName      = "executionRoleName"
+	ParamAllowCentralEndpoints  = "allowCentralEndpoints"
+	ParamTrustedDNSAccounts     = "trustedDnsAccounts"
+	ParamIgnoreUnusedVPCs       = "ignoreUnusedVpcs"
 )
 
 // DefaultService is the service checked when serviceNames is not set: the EC2.10 control.
@@ -42,6 +46,16 @@ type Params struct {
 
 	// ExecutionRoleName, when set, is the role the function assumes in the evaluated account.
 	ExecutionRoleName string
+
+	// AllowCentralEndpoints lets a VPC without a qualifying endpoint of its own pass for a
+	// service when its DNS sends the service's name to a qualifying endpoint elsewhere (see
+	// dns.go for what counts).
+	AllowCentralEndpoints bool
+	// TrustedDNSAccounts are the accounts besides the evaluated one whose hosted zones, Resolver
+	// rules and Profiles count as evidence without being read.
+	TrustedDNSAccounts []string
+	// IgnoreUnusedVPCs makes a VPC with no network interfaces but its endpoints' NOT_APPLICABLE.
+	IgnoreUnusedVPCs bool
 }
 
 // NeedsSubnets reports whether the evaluation needs the AZs of endpoint subnets.
@@ -49,6 +63,19 @@ func (p Params) NeedsSubnets() bool { return p.MinAvailabilityZones > 1 }
 
 // NeedsSecurityGroups reports whether the evaluation needs the endpoints' security groups.
 func (p Params) NeedsSecurityGroups() bool { return p.RequireHTTPSFromVPC }
+
+// NeedsDNS reports whether the evaluation needs the DNS facts of VPCs without a qualifying
+// endpoint of their own: hosted zones, Resolver rules, Profiles and the services' DNS names.
+func (p Params) NeedsDNS() bool { return p.AllowCentralEndpoints }
+
+// NeedsNetworkInterfaces reports whether the evaluation needs the VPCs' network interfaces.
+func (p Params) NeedsNetworkInterfaces() bool { return p.IgnoreUnusedVPCs }
+
+// Trusts reports whether account's DNS resources count without being read: it is the
+// evaluated account or one listed in trustedDnsAccounts.
+func (p Params) Trusts(account string, s Scope) bool {
+	return account != "" && (account == s.AccountID || slices.Contains(p.TrustedDNSAccounts, account))
+}
 
 // services returns the services p requires: Services, or the default when it is empty, so that
 // a zero Params checks EC2.10 rather than passing every VPC.
@@ -98,7 +125,8 @@ func (t Tag) String() string {
 var ErrInvalidParams = errors.New("invalid rule parameters")
 
 var (
-	vpcIDPattern = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	vpcIDPattern     = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 	// The length (1 to 64) is checked apart: a counted repetition would compile into 64 copies
 	// of the class, which costs the function's cold start about 2 ms.
 	roleNamePattern = regexp.MustCompile(`^[\w+=,.@-]+$`)
@@ -140,6 +168,9 @@ func ParseParams(raw, region string) (Params, error) {
 		if err := spec.set(&p, name, values[name], region); err != nil {
 			return Params{}, err
 		}
+	}
+	if len(p.TrustedDNSAccounts) > 0 && !p.AllowCentralEndpoints {
+		return Params{}, paramError(ParamTrustedDNSAccounts, "has no effect unless %s is true; set both, or neither", ParamAllowCentralEndpoints)
 	}
 	return p, nil
 }

@@ -206,7 +206,7 @@ func TestParseParamsErrors(t *testing.T) {
 		{
 			name:   "unknown parameter lists the accepted ones",
 			raw:    `{"serviceNames": "ec2", "requirePrivateDNS": "true"}`,
-			wantIn: []string{`"requirePrivateDNS"`, "accepted: executionRoleName, exemptTag, forbidFullAccessPolicy, minAvailabilityZones, requireHttpsFromVpc, requirePrivateDns, serviceName, serviceNames, vpcIds"},
+			wantIn: []string{`"requirePrivateDNS"`, "accepted: allowCentralEndpoints, executionRoleName, exemptTag, forbidFullAccessPolicy, ignoreUnusedVpcs, minAvailabilityZones, requireHttpsFromVpc, requirePrivateDns, serviceName, serviceNames, trustedDnsAccounts, vpcIds"},
 		},
 		{
 			name:   "vpcIds item is not a VPC ID",
@@ -358,6 +358,64 @@ func TestParamsNeeds(t *testing.T) {
 	}
 }
 
+func TestParseParamsCentral(t *testing.T) {
+	tests := []struct {
+		name    string
+		raw     string
+		want    rule.Params
+		wantErr string
+	}{
+		{
+			name: "central endpoints with trusted accounts, deduplicated",
+			raw:  `{"allowCentralEndpoints":"true","trustedDnsAccounts":"111122223333, 444455556666,111122223333"}`,
+			want: rule.Params{Services: []rule.Service{{Name: "ec2"}}, MinAvailabilityZones: 1, AllowCentralEndpoints: true,
+				TrustedDNSAccounts: []string{"111122223333", "444455556666"}},
+		},
+		{
+			name: "central endpoints alone trust the evaluated account only",
+			raw:  `{"allowCentralEndpoints":"TRUE","trustedDnsAccounts":""}`,
+			want: rule.Params{Services: []rule.Service{{Name: "ec2"}}, MinAvailabilityZones: 1, AllowCentralEndpoints: true},
+		},
+		{
+			name: "unused VPCs",
+			raw:  `{"ignoreUnusedVpcs":"true","allowCentralEndpoints":""}`,
+			want: rule.Params{Services: []rule.Service{{Name: "ec2"}}, MinAvailabilityZones: 1, IgnoreUnusedVPCs: true},
+		},
+		{name: "short account ID", raw: `{"allowCentralEndpoints":"true","trustedDnsAccounts":"11112222333"}`,
+			wantErr: `trustedDnsAccounts item "11112222333" is not an AWS account ID (12 digits)`},
+		{name: "account ID with letters", raw: `{"allowCentralEndpoints":"true","trustedDnsAccounts":"1111-2222-3333"}`,
+			wantErr: `trustedDnsAccounts item "1111-2222-3333" is not an AWS account ID`},
+		{name: "empty item", raw: `{"allowCentralEndpoints":"true","trustedDnsAccounts":"111122223333,,444455556666"}`,
+			wantErr: "trustedDnsAccounts has an empty item at position 2"},
+		{name: "trusted accounts without central endpoints", raw: `{"trustedDnsAccounts":"111122223333"}`,
+			wantErr: "trustedDnsAccounts has no effect unless allowCentralEndpoints is true"},
+		{name: "not a boolean", raw: `{"allowCentralEndpoints":"yes"}`, wantErr: `allowCentralEndpoints "yes" is not true or false`},
+		{name: "unused not a boolean", raw: `{"ignoreUnusedVpcs":"1"}`, wantErr: `ignoreUnusedVpcs "1" is not true or false`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := rule.ParseParams(tt.raw, testRegion)
+			if tt.wantErr != "" {
+				require.ErrorIs(t, err, rule.ErrInvalidParams)
+				assert.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.want.AllowCentralEndpoints, got.NeedsDNS())
+			assert.Equal(t, tt.want.IgnoreUnusedVPCs, got.NeedsNetworkInterfaces())
+		})
+	}
+}
+
+func TestParamsTrusts(t *testing.T) {
+	p := parseParams(t, `{"allowCentralEndpoints":"true","trustedDnsAccounts":"444455556666"}`)
+	assert.True(t, p.Trusts(testAccount, testScope), "the evaluated account")
+	assert.True(t, p.Trusts(otherAccount, testScope), "a listed account")
+	assert.False(t, p.Trusts("777788889999", testScope), "an account not listed")
+	assert.False(t, p.Trusts("", testScope), "no owner")
+}
+
 func TestParamsEndpointServiceNames(t *testing.T) {
 	p := parseParams(t, `{"serviceNames": "ec2, ecr.api"}`)
 	assert.Equal(t, []string{
@@ -381,9 +439,11 @@ func TestParamsEndpointServiceNames(t *testing.T) {
 
 func TestParamNames(t *testing.T) {
 	assert.Equal(t, []string{
+		rule.ParamAllowCentralEndpoints,
 		rule.ParamExecutionRoleName, rule.ParamExemptTag, rule.ParamForbidFullAccessPolicy,
+		rule.ParamIgnoreUnusedVPCs,
 		rule.ParamMinAvailabilityZones, rule.ParamRequireHTTPSFromVPC, rule.ParamRequirePrivateDNS,
-		rule.ParamServiceName, rule.ParamServiceNames, rule.ParamVPCIDs,
+		rule.ParamServiceName, rule.ParamServiceNames, rule.ParamTrustedDNSAccounts, rule.ParamVPCIDs,
 	}, rule.ParamNames())
 }
 

@@ -81,6 +81,21 @@ var paramSpecs = []ParamSpec{
 		Usage: "IAM role (name, no path) to assume in each evaluated account",
 		set:   setExecutionRoleName,
 	},
+	{
+		Name: ParamAllowCentralEndpoints, Flag: "allow-central-endpoints", Kind: KindBool, Default: "false",
+		Usage: "a VPC without its own endpoint passes when its DNS sends the service's name to a qualifying endpoint elsewhere",
+		set:   boolParam(func(p *Params) *bool { return &p.AllowCentralEndpoints }),
+	},
+	{
+		Name: ParamTrustedDNSAccounts, Flag: "trusted-dns-accounts", Kind: KindList,
+		Usage: "account IDs whose hosted zones and Resolver rules count unread (with " + ParamAllowCentralEndpoints + ")",
+		set:   setTrustedDNSAccounts,
+	},
+	{
+		Name: ParamIgnoreUnusedVPCs, Flag: "ignore-unused-vpcs", Kind: KindBool, Default: "false",
+		Usage: "a VPC with no network interfaces but its endpoints' is NOT_APPLICABLE",
+		set:   boolParam(func(p *Params) *bool { return &p.IgnoreUnusedVPCs }),
+	},
 }
 
 // ParamSpecs returns the specs of every rule parameter, in the order help lists them.
@@ -172,6 +187,22 @@ func setExecutionRoleName(p *Params, name, value, _ string) error {
 		return paramError(name, "%q is not an IAM role name (1 to 64 of letters, digits and +=,.@_-, no path)", value)
 	}
 	p.ExecutionRoleName = value
+	return nil
+}
+
+func setTrustedDNSAccounts(p *Params, name, value, _ string) error {
+	items, err := splitList(name, value)
+	if err != nil {
+		return err
+	}
+	for _, id := range items {
+		if !accountIDPattern.MatchString(id) {
+			return paramError(name, "item %q is not an AWS account ID (12 digits); give a comma-separated list such as \"111122223333, 444455556666\"", id)
+		}
+		if !slices.Contains(p.TrustedDNSAccounts, id) {
+			p.TrustedDNSAccounts = append(p.TrustedDNSAccounts, id)
+		}
+	}
 	return nil
 }
 

@@ -30,6 +30,10 @@ type VPC struct {
 	// CIDRBlocks are the VPC's associated IPv4 CIDR blocks, primary first.
 	CIDRBlocks []string
 	Tags       map[string]string
+	// NetworkInterfaces are the VPC's network interfaces, read when InterfacesKnown (only the
+	// unused-VPC check needs them).
+	NetworkInterfaces []NetworkInterface
+	InterfacesKnown   bool
 }
 
 // Endpoint is what the rule needs to know about one VPC endpoint.
@@ -43,6 +47,10 @@ type Endpoint struct {
 	SubnetIDs         []string
 	SecurityGroupIDs  []string
 	PolicyDocument    string
+	// DNSNames are the endpoint's DNS names (DnsEntries): what a hosted zone record may point at.
+	DNSNames []string
+	// NetworkInterfaceIDs are the endpoint's network interfaces.
+	NetworkInterfaceIDs []string
 }
 
 // Usable reports whether ep is an available Interface endpoint: the only kind that can qualify,
@@ -72,6 +80,8 @@ type Inventory struct {
 	SubnetAZs map[string]string
 	// SecurityGroups maps a security group ID to the group.
 	SecurityGroups map[string]SecurityGroup
+	// DNS holds what the central-endpoint check reads (allowCentralEndpoints).
+	DNS DNS
 }
 
 // Evaluate returns the verdict on vpc given the endpoints that belong to it. Endpoints of other
@@ -112,10 +122,18 @@ func (e *evaluator) evaluate(vpc VPC, endpoints []Endpoint) Result {
 		return res
 	}
 	res := Result{ResourceType: ResourceTypeVPC, ResourceID: vpc.ID}
+	if e.p.IgnoreUnusedVPCs && Unused(vpc, endpoints) {
+		res.Compliance = NotApplicable
+		res.Annotation = unusedAnnotation
+		return res
+	}
 
 	var missing, found []string
 	for _, svc := range e.p.services() {
 		verdict := e.evaluateService(vpc, svc, endpoints)
+		if !verdict.ok && e.p.AllowCentralEndpoints {
+			verdict = e.centralService(vpc, svc, verdict)
+		}
 		if verdict.ok {
 			found = append(found, verdict.text)
 		} else {
@@ -216,7 +234,7 @@ func (e *evaluator) evaluateService(vpc VPC, svc Service, endpoints []Endpoint) 
 	}
 	want := svc.FullName(e.s.Region)
 	if len(problems) == 0 {
-		return serviceVerdict{text: "No Interface endpoint for " + want + ": create one with private DNS in subnets of several AZs."}
+		return serviceVerdict{text: noEndpointLead + want + ": create one with private DNS in subnets of several AZs."}
 	}
 	return serviceVerdict{text: "No qualifying Interface endpoint for " + want + ": " + strings.Join(problems, "; ") + "."}
 }

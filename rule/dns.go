@@ -1,0 +1,353 @@
+package rule
+
+import (
+	"slices"
+	"strings"
+)
+
+// This file decides the two ways a VPC needs no endpoint of its own. With allowCentralEndpoints,
+// a VPC passes for a service when its DNS sends the service's private DNS name to a qualifying
+// endpoint elsewhere (the hub-and-spoke pattern): through a private hosted zone associated with
+// it, a Route 53 Resolver forwarding rule associated with it, or a Route 53 Profile associated
+// with it that carries such a zone or rule. With ignoreUnusedVpcs, a VPC with no network
+// interfaces but those of its own endpoints is NOT_APPLICABLE.
+//
+// The paths are weighed in a fixed order, and the first that is evidence decides: zones
+// associated directly, then Resolver rules associated directly, then the Profile. A caller may
+// therefore read the facts of the later paths only when the earlier ones are not evidence.
+
+// HostedZone is a private hosted zone associated with a VPC, directly or through a Profile.
+type HostedZone struct {
+	// ID is the zone's ID without the "/hostedzone/" prefix.
+	ID string
+	// Name is the zone's domain name. Names are compared without case and trailing dot.
+	Name string
+	// OwnerAccount is the account that owns the zone; "" when a service owns it.
+	OwnerAccount string
+	// OwnerService is the AWS service that owns the zone, if one does (efs.amazonaws.com).
+	OwnerService string
+}
+
+// Record is a DNS record of a hosted zone the evaluated account owns.
+type Record struct {
+	Name string
+	// Type is the record type as Route 53 spells it: A, AAAA, CNAME, ...
+	Type string
+	// AliasTarget is the DNS name an alias record points at; "" for a plain record.
+	AliasTarget string
+	// Values are a plain record's values: a CNAME's target, an A record's addresses.
+	Values []string
+}
+
+// ResolverRule is a Route 53 Resolver rule associated with a VPC, directly or through a Profile.
+type ResolverRule struct {
+	ID         string
+	DomainName string
+	OwnerID    string
+	// Type is FORWARD, SYSTEM or RECURSIVE.
+	Type string
+	// Status is the status of the rule's association with the VPC (or Profile): COMPLETE when
+	// it applies.
+	Status string
+}
+
+// Profile is the Route 53 Profile associated with a VPC (a VPC has at most one), with the zones
+// and rules it carries.
+type Profile struct {
+	ID string
+	// Status is the status of the Profile's association with the VPC: COMPLETE when it applies.
+	Status string
+	Zones  []HostedZone
+	Rules  []ResolverRule
+}
+
+// NetworkInterface is one network interface of a VPC.
+type NetworkInterface struct {
+	ID string
+	// Type is the interface type as EC2 returns it: interface, vpc_endpoint, nat_gateway, ...
+	Type string
+}
+
+// DNS holds the facts the central-endpoint check reads. Maps keyed by VPC ID hold what is
+// associated with that VPC; a nil map means the facts were not read, which is never evidence.
+type DNS struct {
+	// ServiceNames maps a service's short name (Service.Name) to its private DNS names in the
+	// region, as DescribeVpcEndpointServices answers them.
+	ServiceNames map[string][]string
+	// Zones maps a VPC ID to the private hosted zones associated with it directly.
+	Zones map[string][]HostedZone
+	// Records maps the ID of a zone the evaluated account owns to its records for the names
+	// the rule checks.
+	Records map[string][]Record
+	// Rules maps a VPC ID to the Resolver rules associated with it directly.
+	Rules map[string][]ResolverRule
+	// Profiles maps a VPC ID to the Profile associated with it.
+	Profiles map[string]Profile
+	// Endpoints are endpoints of the evaluated account and region, of any VPC, that a record
+	// may point at.
+	Endpoints []Endpoint
+}
+
+// Statuses and types the DNS check reads, as the Route 53 APIs spell them.
+const (
+	associationComplete = "COMPLETE"
+	ruleTypeForward     = "FORWARD"
+	ruleTypeSystem      = "SYSTEM"
+)
+
+// endpointInterfaceTypes are the interface types EC2 gives the network interfaces of VPC
+// endpoints. (moto gives an interface endpoint's interface the type "interface": the endpoint's
+// NetworkInterfaceIDs tell it apart.)
+var endpointInterfaceTypes = map[string]bool{
+	"vpc_endpoint":                   true,
+	"gateway_load_balancer_endpoint": true,
+}
+
+// Unused reports whether nothing in vpc can call an API: its network interfaces were read and
+// each belongs to one of its VPC endpoints (among endpoints).
+func Unused(vpc VPC, endpoints []Endpoint) bool {
+	if !vpc.InterfacesKnown {
+		return false
+	}
+	for _, ni := range vpc.NetworkInterfaces {
+		if endpointInterfaceTypes[ni.Type] {
+			continue
+		}
+		own := slices.ContainsFunc(endpoints, func(ep Endpoint) bool {
+			return ep.VPCID == vpc.ID && slices.Contains(ep.NetworkInterfaceIDs, ni.ID)
+		})
+		if !own {
+			return false
+		}
+	}
+	return true
+}
+
+// unusedAnnotation is the NOT_APPLICABLE annotation of an unused VPC.
+const unusedAnnotation = "No network interfaces but its VPC endpoints': nothing in it can call the API (rule parameter " + ParamIgnoreUnusedVPCs + ")."
+
+// NormalizeDNSName returns name as the DNS check compares names: lowercase, no trailing dot.
+func NormalizeDNSName(name string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), ".")
+}
+
+// within reports whether name is domain or a name under it.
+func within(name, domain string) bool {
+	name, domain = NormalizeDNSName(name), NormalizeDNSName(domain)
+	return domain != "" && (name == domain || strings.HasSuffix(name, "."+domain))
+}
+
+// ZoneServes reports whether a zone named zoneName answers for name: it is named for name or a
+// parent domain of it.
+func ZoneServes(zoneName, name string) bool { return within(name, zoneName) }
+
+// EndpointIDFromDNSName returns the endpoint ID an endpoint DNS name starts with
+// ("vpce-0a1b…-x1y2z3.ec2.us-east-1.vpce.amazonaws.com" → "vpce-0a1b…"), or "" when name does
+// not look like one. It only says which endpoint to ask EC2 about; the answer's DNS entries decide.
+func EndpointIDFromDNSName(name string) string {
+	label, _, _ := strings.Cut(NormalizeDNSName(name), ".")
+	rest, ok := strings.CutPrefix(label, "vpce-")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "-")
+	if id == "" || strings.Trim(id, "0123456789abcdef") != "" {
+		return ""
+	}
+	return "vpce-" + id
+}
+
+// RecordTarget returns the DNS name a record sends its name to: an alias's target or a CNAME's
+// value; "" for other records.
+func RecordTarget(r Record) string {
+	if r.AliasTarget != "" {
+		return NormalizeDNSName(r.AliasTarget)
+	}
+	if strings.EqualFold(r.Type, "CNAME") && len(r.Values) > 0 {
+		return NormalizeDNSName(r.Values[0])
+	}
+	return ""
+}
+
+// noEndpointLead starts the verdict on a VPC with no endpoint at all for a service.
+const noEndpointLead = "No Interface endpoint for "
+
+// dnsVerdict is what one DNS path says about one service's name.
+type dnsVerdict struct {
+	ok   bool
+	text string
+}
+
+// centralService decides svc for vpc, which has no qualifying endpoint of its own, from its DNS
+// facts. own is the verdict on its own endpoints, whose text leads a NON_COMPLIANT annotation.
+func (e *evaluator) centralService(vpc VPC, svc Service, own serviceVerdict) serviceVerdict {
+	lead := own.text
+	if strings.HasPrefix(lead, noEndpointLead) {
+		// The advice to create an endpoint gives way to what the DNS path lacks.
+		lead, _, _ = strings.Cut(lead, ":")
+		lead += " in the VPC."
+	}
+	names := e.inv.DNS.ServiceNames[svc.Name]
+	if len(names) == 0 {
+		return serviceVerdict{text: lead + " No private DNS name is known for it, so no central endpoint can count."}
+	}
+	var findings []string
+	for _, name := range names {
+		for _, path := range []func(VPC, Service, string) []dnsVerdict{e.directZones, e.directRules, e.profilePaths} {
+			for _, v := range path(vpc, svc, name) {
+				if v.ok {
+					return serviceVerdict{ok: true, text: v.text}
+				}
+				findings = append(findings, v.text)
+			}
+		}
+	}
+	if len(findings) == 0 {
+		return serviceVerdict{text: lead + " No private hosted zone, Resolver rule or Profile sends " + strings.Join(names, ", ") + " elsewhere."}
+	}
+	return serviceVerdict{text: lead + " Central DNS not evidence: " + strings.Join(findings, "; ") + "."}
+}
+
+// directZones weighs the zones associated with vpc directly.
+func (e *evaluator) directZones(vpc VPC, svc Service, name string) []dnsVerdict {
+	return e.zonePath(vpc, svc, name, e.inv.DNS.Zones[vpc.ID], "")
+}
+
+// directRules weighs the Resolver rules associated with vpc directly.
+func (e *evaluator) directRules(vpc VPC, _ Service, name string) []dnsVerdict {
+	return e.rulePath(name, e.inv.DNS.Rules[vpc.ID], "")
+}
+
+// profilePaths weighs the zones, then the rules, of the Profile associated with vpc.
+func (e *evaluator) profilePaths(vpc VPC, svc Service, name string) []dnsVerdict {
+	p, ok := e.inv.DNS.Profiles[vpc.ID]
+	if !ok {
+		return nil
+	}
+	via := " through Route 53 Profile " + p.ID
+	if p.Status != associationComplete {
+		return []dnsVerdict{{text: "Route 53 Profile " + p.ID + " is " + orUnknown(p.Status) + ", not COMPLETE"}}
+	}
+	return append(e.zonePath(vpc, svc, name, p.Zones, via), e.rulePath(name, p.Rules, via)...)
+}
+
+// zonePath weighs zones for name: the most specific zone that serves name answers it, as Route 53
+// Resolver does (a parent zone is not consulted when a zone for the name itself exists).
+func (e *evaluator) zonePath(vpc VPC, svc Service, name string, zones []HostedZone, via string) []dnsVerdict {
+	best := -1
+	var chosen []HostedZone
+	for _, z := range zones {
+		if !ZoneServes(z.Name, name) {
+			continue
+		}
+		n := len(NormalizeDNSName(z.Name))
+		switch {
+		case n > best:
+			best, chosen = n, []HostedZone{z}
+		case n == best:
+			chosen = append(chosen, z)
+		}
+	}
+	out := make([]dnsVerdict, 0, len(chosen))
+	for _, z := range chosen {
+		out = append(out, e.zoneVerdict(vpc, svc, name, z, via))
+	}
+	return out
+}
+
+// zoneVerdict weighs one zone that serves name.
+func (e *evaluator) zoneVerdict(vpc VPC, svc Service, name string, z HostedZone, via string) dnsVerdict {
+	zone := "private hosted zone " + z.ID + " " + NormalizeDNSName(z.Name) + via
+	switch {
+	case z.OwnerService != "":
+		return dnsVerdict{text: zone + " is owned by " + z.OwnerService + ", not an account"}
+	case z.OwnerAccount != e.s.AccountID && e.p.Trusts(z.OwnerAccount, e.s):
+		return dnsVerdict{ok: true, text: "Served through " + zone + " of trusted account " + z.OwnerAccount + " (trusted, records not read)."}
+	case z.OwnerAccount != e.s.AccountID:
+		return dnsVerdict{text: zone + " is owned by account " + orUnknown(z.OwnerAccount) + ", not in " + ParamTrustedDNSAccounts}
+	}
+	records, read := e.inv.DNS.Records[z.ID]
+	if !read {
+		return dnsVerdict{text: zone + ": its records were not read"}
+	}
+	r, ok := recordFor(records, name)
+	if !ok {
+		return dnsVerdict{text: zone + " holds no record for " + name}
+	}
+	target := RecordTarget(r)
+	if target == "" {
+		return dnsVerdict{text: zone + " answers " + name + " with " + r.Type + " " + strings.Join(r.Values, ",") + ", not an alias or CNAME to an endpoint"}
+	}
+	i := slices.IndexFunc(e.inv.DNS.Endpoints, func(ep Endpoint) bool {
+		return slices.ContainsFunc(ep.DNSNames, func(n string) bool { return NormalizeDNSName(n) == target })
+	})
+	if i < 0 {
+		return dnsVerdict{text: zone + " sends " + name + " to " + target + ", not an endpoint of this account in " + e.s.Region}
+	}
+	ep := e.inv.DNS.Endpoints[i]
+	if !svc.Matches(ep.ServiceName, e.s.Region) {
+		return dnsVerdict{text: zone + " sends " + name + " to " + ep.ID + ", an endpoint for " + orUnknown(ep.ServiceName)}
+	}
+	// The zone gives the name its private address, so the endpoint's own private DNS is not
+	// needed; the clients are in vpc, so HTTPS is checked against its CIDR blocks.
+	central := *e
+	central.p.RequirePrivateDNS = false
+	if failures := central.endpointFailures(vpc, ep, svc); len(failures) > 0 {
+		return dnsVerdict{text: zone + " sends " + name + " to " + ep.ID + ", which " + strings.Join(failures, ", ")}
+	}
+	return dnsVerdict{ok: true, text: "Served by " + ep.ID + " (" + ep.ServiceName + ") in " + ep.VPCID + " through " + zone + checkedSuffix(central.p) + "."}
+}
+
+// recordFor returns the record that answers name: an alias A record first, then an alias AAAA
+// record, then a CNAME, then any other.
+func recordFor(records []Record, name string) (Record, bool) {
+	rank := func(r Record) int {
+		switch {
+		case r.AliasTarget != "" && strings.EqualFold(r.Type, "A"):
+			return 0
+		case r.AliasTarget != "" && strings.EqualFold(r.Type, "AAAA"):
+			return 1
+		case strings.EqualFold(r.Type, "CNAME"):
+			return 2
+		}
+		return 3
+	}
+	found := false
+	var best Record
+	for _, r := range records {
+		if NormalizeDNSName(r.Name) != NormalizeDNSName(name) {
+			continue
+		}
+		if !found || rank(r) < rank(best) {
+			best, found = r, true
+		}
+	}
+	return best, found
+}
+
+// rulePath weighs Resolver rules for name: the most specific FORWARD or SYSTEM rule whose domain
+// holds name decides, as Route 53 Resolver does.
+func (e *evaluator) rulePath(name string, rules []ResolverRule, via string) []dnsVerdict {
+	best := -1
+	var chosen *ResolverRule
+	for i, r := range rules {
+		if r.Status != associationComplete || (r.Type != ruleTypeForward && r.Type != ruleTypeSystem) || !within(name, r.DomainName) {
+			continue
+		}
+		if n := len(NormalizeDNSName(r.DomainName)); n > best {
+			best, chosen = n, &rules[i]
+		}
+	}
+	if chosen == nil {
+		return nil
+	}
+	r := *chosen
+	desc := "Resolver rule " + r.ID + " (" + NormalizeDNSName(r.DomainName) + ")" + via
+	switch {
+	case r.Type == ruleTypeSystem:
+		return []dnsVerdict{{text: desc + " is a SYSTEM rule: it forwards nothing"}}
+	case !e.p.Trusts(r.OwnerID, e.s):
+		return []dnsVerdict{{text: desc + " is owned by account " + orUnknown(r.OwnerID) + ", not in " + ParamTrustedDNSAccounts}}
+	}
+	return []dnsVerdict{{ok: true, text: "Served through " + desc + " of account " + r.OwnerID + ": the resolver it forwards " + name + " to gives the answer."}}
+}
