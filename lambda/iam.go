@@ -1,5 +1,7 @@
 package main
 
+import "github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
+
 // The IAM actions the function calls. template.yaml and the member-account role in deploy/
 // grant exactly these; lambda/template_test.go holds the templates against this list.
 const (
@@ -12,6 +14,11 @@ const (
 	// actionAssumeRole is needed only by the central function of an organization-wide
 	// deployment (rule parameter executionRoleName), on the member accounts' execution role.
 	actionAssumeRole = "sts:AssumeRole"
+
+	// Needed only with the rule parameters allowCentralEndpoints and ignoreUnusedVpcs; the
+	// templates grant them under the condition that the parameter is on.
+	actionDescribeVPCEndpointServices = "ec2:DescribeVpcEndpointServices"
+	actionDescribeNetworkInterfaces   = "ec2:DescribeNetworkInterfaces"
 )
 
 // evaluationActions returns the actions the function needs in the account it evaluates, sorted.
@@ -24,4 +31,23 @@ func evaluationActions() []string {
 		actionDescribeVPCEndpoints,
 		actionDescribeVPCs,
 	}
+}
+
+// centralEndpointActions returns the actions allowCentralEndpoints adds, sorted.
+func centralEndpointActions() []string {
+	return []string{
+		actionDescribeVPCEndpointServices,
+		dns.ActionGetHostedZone,
+		dns.ActionListHostedZonesByVPC,
+		dns.ActionListResourceRecordSets,
+		dns.ActionListProfileAssociations,
+		dns.ActionListProfileResourceAssociations,
+		dns.ActionListResolverRuleAssociations,
+		dns.ActionListResolverRules,
+	}
+}
+
+// unusedVPCActions returns the actions ignoreUnusedVpcs adds.
+func unusedVPCActions() []string {
+	return []string{actionDescribeNetworkInterfaces}
 }

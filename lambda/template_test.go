@@ -282,7 +282,7 @@ func TestTemplateRoles(t *testing.T) {
 	}{
 		{
 			name: "single account", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
-			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole"},
+			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole", conditional: cfnParamGrants},
 		},
 		{
 			name: "organization function", path: orgRolesTemplatePath, roleID: cfnFunctionRoleID,
@@ -290,7 +290,7 @@ func TestTemplateRoles(t *testing.T) {
 		},
 		{
 			name: "member account", path: memberRoleTemplatePath, roleID: "ExecutionRole",
-			want: cfnRoleWant{evaluation: evaluationActions()},
+			want: cfnRoleWant{evaluation: evaluationActions(), conditional: cfnParamGrants},
 		},
 	}
 	for _, tt := range tests {
@@ -628,12 +628,12 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 	}{
 		{
 			name: "an action the code does not call", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
-			want:   cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole"},
+			want:   cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole", conditional: cfnParamGrants},
 			mutate: addAction("DescribeAndReport", "ec2:DescribeRegions"),
 		},
 		{
 			name: "an action the code calls is missing", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
-			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole"},
+			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole", conditional: cfnParamGrants},
 			mutate: func(t *testing.T, tpl cfnNode) {
 				action := cfnFindStatement(t, tpl, "DescribeAndReport").get("Action")
 				action.Content = slices.DeleteFunc(action.Content, func(n *yaml.Node) bool { return n.Value == actionDescribeSubnets })
@@ -641,7 +641,7 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 		},
 		{
 			name: "a wildcard action", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
-			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole"},
+			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole", conditional: cfnParamGrants},
 			mutate: func(t *testing.T, tpl cfnNode) {
 				for _, n := range cfnFindStatement(t, tpl, "DescribeAndReport").get("Action").Content {
 					if strings.HasPrefix(n.Value, "ec2:") {
@@ -652,7 +652,7 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 		},
 		{
 			name: "sts:AssumeRole without the condition", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
-			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole"},
+			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole", conditional: cfnParamGrants},
 			mutate: func(t *testing.T, tpl cfnNode) {
 				statements := tpl.resource(cfnFunctionRoleID).get("Properties", "Policies").items()[0].get("PolicyDocument", "Statement")
 				for i, n := range statements.Content {
@@ -664,17 +664,47 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 		},
 		{
 			name: "more than the runtime's logs actions", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
-			want:   cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole"},
+			want:   cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole", conditional: cfnParamGrants},
 			mutate: addAction("Logs", "logs:CreateLogGroup"),
 		},
 		{
 			name: "member role: an action the code does not call", path: memberRoleTemplatePath, roleID: "ExecutionRole",
-			want:   cfnRoleWant{evaluation: evaluationActions()},
+			want:   cfnRoleWant{evaluation: evaluationActions(), conditional: cfnParamGrants},
 			mutate: addAction("DescribeAndReport", "ec2:DescribeInstances"),
 		},
 		{
+			name: "an action of allowCentralEndpoints granted always", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
+			want:   cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole", conditional: cfnParamGrants},
+			mutate: addAction("DescribeAndReport", "route53:ListHostedZonesByVPC"),
+		},
+		{
+			name: "a Route 53 action the code calls is missing", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
+			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole", conditional: cfnParamGrants},
+			mutate: func(t *testing.T, tpl cfnNode) {
+				action := cfnFindStatement(t, tpl, "CentralEndpointDns").get("Action")
+				action.Content = slices.DeleteFunc(action.Content, func(n *yaml.Node) bool { return n.Value == "route53:ListResourceRecordSets" })
+			},
+		},
+		{
+			name: "member role: ec2:DescribeNetworkInterfaces under the wrong condition", path: memberRoleTemplatePath, roleID: "ExecutionRole",
+			want:   cfnRoleWant{evaluation: evaluationActions(), conditional: cfnParamGrants},
+			mutate: addAction("CentralEndpointDns", actionDescribeNetworkInterfaces),
+		},
+		{
+			name: "member role: the central-endpoint reads granted always", path: memberRoleTemplatePath, roleID: "ExecutionRole",
+			want: cfnRoleWant{evaluation: evaluationActions(), conditional: cfnParamGrants},
+			mutate: func(t *testing.T, tpl cfnNode) {
+				statements := tpl.resource("ExecutionRole").get("Properties", "Policies").items()[0].get("PolicyDocument", "Statement")
+				for i, n := range statements.Content {
+					if name, arg := intrinsic(n); name == "Fn::If" && arg.Content[0].Value == "AllowsCentralEndpoints" {
+						statements.Content[i] = arg.Content[1]
+					}
+				}
+			},
+		},
+		{
 			name: "member role: sts:AssumeRole", path: memberRoleTemplatePath, roleID: "ExecutionRole",
-			want:   cfnRoleWant{evaluation: evaluationActions()},
+			want:   cfnRoleWant{evaluation: evaluationActions(), conditional: cfnParamGrants},
 			mutate: addAction("DescribeAndReport", actionAssumeRole),
 		},
 		{
@@ -835,6 +865,15 @@ type cfnRoleWant struct {
 	// assumeRole is "" when the role must not grant sts:AssumeRole, cfnAssumeAlways when it grants it
 	// unconditionally, or else the template condition the grant must sit under.
 	assumeRole string
+	// conditional lists, by template condition, exactly the actions granted only under it.
+	conditional map[string][]string
+}
+
+// cfnParamGrants are the actions a rule parameter adds, by the template condition (the
+// parameter is "true") that grants them in template.yaml and deploy/member-role.yaml.
+var cfnParamGrants = map[string][]string{
+	"AllowsCentralEndpoints": centralEndpointActions(),
+	"IgnoresUnusedVpcs":      unusedVPCActions(),
 }
 
 const cfnAssumeAlways = "(always)"
@@ -850,6 +889,7 @@ const (
 func roleProblems(role cfnNode, want cfnRoleWant) []string {
 	var problems, evaluation []string
 	var sawLogs, sawAssume bool
+	conditional := map[string][]string{}
 	for _, st := range cfnStatements(role) {
 		for _, a := range st.actions {
 			if strings.Contains(a, "*") {
@@ -902,6 +942,8 @@ func roleProblems(role cfnNode, want cfnRoleWant) []string {
 			if res := subTemplate(st.node.get("Resource").Node); res != wantResource {
 				problems = append(problems, "sts:AssumeRole on "+res)
 			}
+		case st.condition != "" && want.conditional[st.condition] != nil:
+			conditional[st.condition] = append(conditional[st.condition], st.actions...)
 		default:
 			if st.condition != "" {
 				problems = append(problems, "statement "+st.sid+" depends on condition "+st.condition)
@@ -917,6 +959,16 @@ func roleProblems(role cfnNode, want cfnRoleWant) []string {
 	}
 	if want.assumeRole != "" && !sawAssume {
 		problems = append(problems, "no sts:AssumeRole statement")
+	}
+	for cond, actions := range want.conditional {
+		if got, wantSorted := slices.Compact(sortedCopy(conditional[cond])), sortedCopy(actions); !slices.Equal(got, wantSorted) {
+			problems = append(problems, "under condition "+cond+" grants "+strings.Join(got, ", ")+", not "+strings.Join(wantSorted, ", "))
+		}
+		for _, a := range actions {
+			if slices.Contains(evaluation, a) {
+				problems = append(problems, "grants "+a+" unconditionally, which only condition "+cond+" needs")
+			}
+		}
 	}
 	evaluation = slices.Compact(sortedCopy(evaluation))
 	for _, a := range evaluation {
@@ -1353,3 +1405,20 @@ func yamlScalar(v string) *yaml.Node {
 }
 
 func sortedCopy(s []string) []string { return slices.Sorted(slices.Values(s)) }
+
+// The conditions that grant a rule parameter's actions hold exactly when the template
+// parameter of the same name is "true".
+func TestTemplateParamGrantConditions(t *testing.T) {
+	params := map[string]string{"AllowsCentralEndpoints": "AllowCentralEndpoints", "IgnoresUnusedVpcs": "IgnoreUnusedVpcs"}
+	for _, path := range []string{ruleTemplatePath, memberRoleTemplatePath} {
+		tpl := loadTemplate(t, path)
+		for cond := range cfnParamGrants {
+			name, arg := intrinsic(tpl.get("Conditions", cond).Node)
+			require.Equal(t, "Fn::Equals", name, "%s: condition %s", path, cond)
+			require.Len(t, arg.Content, 2, "%s: condition %s", path, cond)
+			assert.Equal(t, params[cond], cfnRef(arg.Content[0]), "%s: condition %s", path, cond)
+			assert.Equal(t, "true", arg.Content[1].Value, "%s: condition %s", path, cond)
+			assert.True(t, tpl.get("Parameters", params[cond]).ok(), "%s: parameter %s", path, params[cond])
+		}
+	}
+}
