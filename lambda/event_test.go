@@ -114,7 +114,6 @@ func TestDecodeEventDefaultParameters(t *testing.T) {
 		require.NoError(t, err, "ruleParameters %q", raw)
 		assert.Equal(t, []string{
 			"com.amazonaws.us-east-1.ec2", "com.amazonaws.us-east-1.ec2-fips",
-			"cn.com.amazonaws.us-east-1.ec2", "cn.com.amazonaws.us-east-1.ec2-fips",
 		}, req.params.EndpointServiceNames(fixtureRegion), "ruleParameters %q", raw)
 	}
 }

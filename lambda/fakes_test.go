@@ -51,12 +51,11 @@ var (
 	fixtureEndpointDeletedTime = time.Date(2024, 5, 14, 11, 2, 9, 884e6, time.UTC)
 )
 
-// fixtureEC2ServiceNames are the four endpoint service names that provide EC2 in us-east-1.
+// fixtureEC2ServiceNames are the endpoint service names that provide EC2 in us-east-1: the
+// commercial partition has no prefix but com.amazonaws.
 var fixtureEC2ServiceNames = []string{
 	"com.amazonaws.us-east-1.ec2",
 	"com.amazonaws.us-east-1.ec2-fips",
-	"cn.com.amazonaws.us-east-1.ec2",
-	"cn.com.amazonaws.us-east-1.ec2-fips",
 }
 
 // loadEvent reads a Lambda event from testdata/.

@@ -113,14 +113,20 @@ type itestRig struct {
 
 func itestSetup(t *testing.T) *itestRig {
 	t.Helper()
+	return itestSetupIn(t, itestRegion)
+}
+
+// itestSetupIn is itestSetup for a function and clients in region.
+func itestSetupIn(t *testing.T, region string) *itestRig {
+	t.Helper()
 	moto := itestMoto(t)
 	cs := localaws.StartConfigService(itestRuleName)
 	t.Cleanup(cs.Stop)
-	cfg, err := localaws.AWSConfig(t.Context(), itestRegion)
+	cfg, err := localaws.AWSConfig(t.Context(), region)
 	require.NoError(t, err)
 	c := clients{ec2: localaws.EC2Client(cfg, moto.URL), config: localaws.ConfigClient(cfg, cs.URL)}
 	h := &handler{
-		region: itestRegion,
+		region: region,
 		clients: func(_ context.Context, roleARN string) (clients, error) {
 			if roleARN != "" {
 				return clients{}, fmt.Errorf("itest: no role %s here", roleARN)

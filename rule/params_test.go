@@ -56,6 +56,26 @@ func TestParseParams(t *testing.T) {
 			region: "cn-north-1",
 			want:   defaults(services("ec2", "ecr.api")),
 		},
+		{
+			// AWS CDK, aws-ec2/lib/vpc-endpoint.ts, getDefaultEndpointPrefix: the ISO, ISO-B,
+			// ISO-F, ISO-E and European Sovereign Cloud prefixes.
+			name:   "ISO full name",
+			raw:    `{"serviceNames": "gov.ic.c2s.us-iso-east-1.ec2, com.amazonaws.us-iso-east-1.ssm"}`,
+			region: "us-iso-east-1",
+			want:   defaults(services("ec2", "ssm")),
+		},
+		{name: "ISO-B full name", raw: `{"serviceNames": "gov.sgov.sc2s.us-isob-east-1.ec2"}`, region: "us-isob-east-1", want: defaults(services("ec2"))},
+		{name: "ISO-F full name", raw: `{"serviceNames": "gov.ic.hci.csp.us-isof-south-1.ecr.api"}`, region: "us-isof-south-1", want: defaults(services("ecr.api"))},
+		{name: "ISO-E full name", raw: `{"serviceNames": "uk.adc-e.cloud.eu-isoe-west-1.ecr.dkr"}`, region: "eu-isoe-west-1", want: defaults(services("ecr.dkr"))},
+		{name: "European Sovereign Cloud full name", raw: `{"serviceNames": "eu.amazonaws.eusc-de-east-1.ecr.api"}`, region: "eusc-de-east-1", want: defaults(services("ecr.api"))},
+		{
+			// getDefaultEndpointSuffix in the same file: transcribe's name ends in ".cn" in China.
+			name:   "China name with the .cn suffix",
+			raw:    `{"serviceNames": "cn.com.amazonaws.cn-north-1.transcribe.cn, transcribe"}`,
+			region: "cn-north-1",
+			want:   defaults(services("transcribe")),
+		},
+		{name: "short names with dots and dashes", raw: `{"serviceNames": "sagemaker.featurestore-runtime, bedrock-agentcore.gateway"}`, want: defaults(services("sagemaker.featurestore-runtime", "bedrock-agentcore.gateway"))},
 		{name: "serviceName alias", raw: `{"serviceName": "ec2, ssm"}`, want: defaults(services("ec2", "ssm"))},
 		{name: "empty alias beside serviceNames", raw: `{"serviceName": "", "serviceNames": "ssm"}`, want: defaults(services("ssm"))},
 		{name: "empty alias alone", raw: `{"serviceName": " "}`, want: defaults(nil)},
@@ -140,8 +160,9 @@ func TestParseParams(t *testing.T) {
 
 func TestParseParamsErrors(t *testing.T) {
 	tests := []struct {
-		name string
-		raw  string
+		name   string
+		raw    string
+		region string // testRegion when empty
 		// wantIn are fragments the error must contain: the parameter's name first, then what
 		// tells the user how to fix it.
 		wantIn []string
@@ -187,6 +208,50 @@ func TestParseParamsErrors(t *testing.T) {
 			name:   "full name without a service",
 			raw:    `{"serviceNames": "com.amazonaws.us-east-1"}`,
 			wantIn: []string{"serviceNames", "com.amazonaws.<region>.<service>"},
+		},
+		{
+			// A form AWS uses for some services, but not one the rule knows: taken as a short
+			// name it could never match, and every VPC would be NON_COMPLIANT for good.
+			name:   "full name of an unknown form",
+			raw:    `{"serviceNames": "aws.api.us-east-1.qbusiness"}`,
+			wantIn: []string{"serviceNames", `"aws.api.us-east-1.qbusiness"`, `prefix "aws.api"`, "com.amazonaws"},
+		},
+		{
+			name:   "typo in the prefix",
+			raw:    `{"serviceNames": "ec2, com.amazonws.us-east-1.ssm"}`,
+			wantIn: []string{"serviceNames", `prefix "com.amazonws"`, "gov.ic.c2s"},
+		},
+		{
+			name:   "prefix without a region",
+			raw:    `{"serviceNames": "com.amazonaws.ec2"}`,
+			wantIn: []string{"serviceNames", "names no region", "com.amazonaws.us-east-1.ec2"},
+		},
+		{
+			name:   "region label in a short name",
+			raw:    `{"serviceNames": "ec2.us-east-1"}`,
+			wantIn: []string{"serviceNames", `its prefix "ec2" is none of`},
+		},
+		{
+			name:   "China prefix in a region of another partition",
+			raw:    `{"serviceNames": "cn.com.amazonaws.us-east-1.ec2"}`,
+			wantIn: []string{"serviceNames", "cn.com.amazonaws", "does not use", `use the short name "ec2"`},
+		},
+		{
+			name:   "ISO prefix in a commercial region",
+			raw:    `{"serviceNames": "gov.ic.c2s.us-east-1.ec2"}`,
+			wantIn: []string{"serviceNames", "gov.ic.c2s", "does not use"},
+		},
+		{
+			name:   "another ISO partition's prefix",
+			raw:    `{"serviceNames": "gov.sgov.sc2s.us-iso-east-1.ec2"}`,
+			region: "us-iso-east-1",
+			wantIn: []string{"serviceNames", "gov.sgov.sc2s", "us-iso-east-1 does not use"},
+		},
+		{
+			name:   "ISO full name for another region",
+			raw:    `{"serviceNames": "gov.ic.c2s.us-iso-west-1.ec2"}`,
+			region: "us-iso-east-1",
+			wantIn: []string{"serviceNames", "names region us-iso-west-1", "evaluates region us-iso-east-1"},
 		},
 		{
 			name:   "not a service name",
@@ -326,7 +391,11 @@ func TestParseParamsErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := rule.ParseParams(tt.raw, testRegion)
+			region := tt.region
+			if region == "" {
+				region = testRegion
+			}
+			got, err := rule.ParseParams(tt.raw, region)
 			require.Error(t, err)
 			assert.True(t, errors.Is(err, rule.ErrInvalidParams), "error %q does not wrap ErrInvalidParams", err)
 			for _, want := range tt.wantIn {
@@ -420,16 +489,22 @@ func TestParamsEndpointServiceNames(t *testing.T) {
 	p := parseParams(t, `{"serviceNames": "ec2, ecr.api"}`)
 	assert.Equal(t, []string{
 		"com.amazonaws.us-east-1.ec2", "com.amazonaws.us-east-1.ec2-fips",
-		"cn.com.amazonaws.us-east-1.ec2", "cn.com.amazonaws.us-east-1.ec2-fips",
 		"com.amazonaws.us-east-1.ecr.api", "com.amazonaws.us-east-1.ecr.api-fips",
-		"cn.com.amazonaws.us-east-1.ecr.api", "cn.com.amazonaws.us-east-1.ecr.api-fips",
-	}, p.EndpointServiceNames(testRegion))
+	}, p.EndpointServiceNames(testRegion), "a commercial region asks for com.amazonaws names only")
+	assert.Equal(t, []string{
+		"com.amazonaws.us-iso-east-1.ec2", "com.amazonaws.us-iso-east-1.ec2-fips",
+		"gov.ic.c2s.us-iso-east-1.ec2", "gov.ic.c2s.us-iso-east-1.ec2-fips",
+		"com.amazonaws.us-iso-east-1.ecr.api", "com.amazonaws.us-iso-east-1.ecr.api-fips",
+		"gov.ic.c2s.us-iso-east-1.ecr.api", "gov.ic.c2s.us-iso-east-1.ecr.api-fips",
+	}, p.EndpointServiceNames("us-iso-east-1"), "an ISO region asks for both prefixes")
 
 	// Every name the filter asks for is one Matches accepts, so the filter never hides a
 	// qualifying endpoint nor fetches one the rule would ignore.
-	for _, svc := range p.Services {
-		for _, name := range svc.EndpointServiceNames(testRegion) {
-			assert.True(t, svc.Matches(name, testRegion), name)
+	for _, region := range allRegions {
+		for _, svc := range append(p.Services, rule.Service{Name: "transcribe"}) {
+			for _, name := range svc.EndpointServiceNames(region) {
+				assert.True(t, svc.Matches(name, region), name)
+			}
 		}
 	}
 

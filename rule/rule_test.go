@@ -127,6 +127,48 @@ func TestEvaluate(t *testing.T) {
 			want:      vpcResult(rule.NonCompliant, noEC2Endpoint),
 		},
 		{
+			// AWS CDK, aws-ec2/lib/vpc-endpoint.ts, getDefaultEndpointPrefix: ec2 in us-iso-*
+			// is gov.ic.c2s.<region>.ec2, in us-isob-east-1 gov.sgov.sc2s.<region>.ec2.
+			name:      "ISO partition name counts in an ISO region",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0iso", "gov.ic.c2s.us-iso-east-1.ec2", "available")},
+			scope:     rule.Scope{Region: "us-iso-east-1", AccountID: testAccount},
+			want:      vpcResult(rule.Compliant, "vpce-0iso (gov.ic.c2s.us-iso-east-1.ec2) is an available Interface endpoint."),
+		},
+		{
+			name:      "ISO-B partition name counts in an ISO-B region",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0isob", "gov.sgov.sc2s.us-isob-east-1.ec2", "available")},
+			scope:     rule.Scope{Region: "us-isob-east-1", AccountID: testAccount},
+			want:      vpcResult(rule.Compliant, "vpce-0isob (gov.sgov.sc2s.us-isob-east-1.ec2) is an available Interface endpoint."),
+		},
+		{
+			name:      "another ISO partition's name does not count",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0isob", "gov.sgov.sc2s.us-iso-east-1.ec2", "available")},
+			scope:     rule.Scope{Region: "us-iso-east-1", AccountID: testAccount},
+			want:      vpcResult(rule.NonCompliant, "No Interface endpoint for gov.ic.c2s.us-iso-east-1.ec2: create one with private DNS in subnets of several AZs."),
+		},
+		{
+			name:  "the fix names the service as an ISO-B region spells it",
+			vpc:   testVPC(),
+			scope: rule.Scope{Region: "us-isob-east-1", AccountID: testAccount},
+			want:  vpcResult(rule.NonCompliant, "No Interface endpoint for gov.sgov.sc2s.us-isob-east-1.ec2: create one with private DNS in subnets of several AZs."),
+		},
+		{
+			name:  "the fix names the service as China spells it",
+			vpc:   testVPC(),
+			scope: rule.Scope{Region: "cn-north-1", AccountID: testAccount},
+			want:  vpcResult(rule.NonCompliant, "No Interface endpoint for cn.com.amazonaws.cn-north-1.ec2: create one with private DNS in subnets of several AZs."),
+		},
+		{
+			name:      "a failing endpoint's fix names the service as China spells it",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0cn", "cn.com.amazonaws.cn-northwest-1.ec2", "pending")},
+			scope:     rule.Scope{Region: "cn-northwest-1", AccountID: testAccount},
+			want:      vpcResult(rule.NonCompliant, "No qualifying Interface endpoint for cn.com.amazonaws.cn-northwest-1.ec2: vpce-0cn is pending."),
+		},
+		{
 			name:      "Gateway endpoint does not count and is named",
 			vpc:       testVPC(),
 			endpoints: []rule.Endpoint{gateway},
