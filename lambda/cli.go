@@ -31,6 +31,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{name: "audit", summary: "evaluate the VPCs of accounts and regions with your credentials; changes nothing", run: runAudit},
+		{name: "remediate", summary: "plan the fix of a VPC for every practice check; make it (--apply) or write it as Terraform or CloudFormation", run: runRemediate},
 		{name: "version", summary: "print the version and the Go version", run: runVersion},
 	}
 }

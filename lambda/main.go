@@ -2,7 +2,9 @@
 //
 // Run outside Lambda (no AWS_LAMBDA_RUNTIME_API in the environment), it is a command line:
 // "bootstrap audit [flags]" evaluates VPCs with the caller's credentials, changing nothing, and
-// "bootstrap version" prints the build; see runCLI.
+// "bootstrap remediate --vpc-id vpc-…" plans (and with --apply makes) the fix of a VPC, and
+// "bootstrap version" prints the build; see runCLI. With FUNCTION_MODE=remediation in its
+// environment the function is the Config remediation's instead; see remediationHandler.
 package main
 
 import (
@@ -33,6 +35,15 @@ func main() {
 	if err != nil {
 		logger.Error("load AWS configuration", slog.String("error", err.Error()))
 		os.Exit(1)
+	}
+	if os.Getenv(functionModeEnv) == functionModeRemediation {
+		rh, err := newRemediationHandler(context.Background(), cfg, logger)
+		if err != nil {
+			logger.Error("start the remediation function", slog.String("error", err.Error()))
+			os.Exit(1)
+		}
+		lambda.Start(rh.Handle)
+		return
 	}
 	h := &handler{
 		region:         cfg.Region,

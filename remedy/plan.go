@@ -118,6 +118,18 @@ type EndpointPlan struct {
 	Tags map[string]string
 }
 
+// ChangesEndpoint reports whether carrying out e changes the endpoint itself: a Modify that
+// only needs the plan's group to allow more changes the group alone.
+func (e EndpointPlan) ChangesEndpoint() bool {
+	switch e.Action {
+	case Create:
+		return true
+	case Modify:
+		return len(e.AddSubnetIDs) > 0 || e.AddGroup || e.EnablePrivateDNS || e.PolicyDocument != ""
+	}
+	return false
+}
+
 // Changes reports whether the plan changes anything.
 func (p Plan) Changes() bool {
 	if p.EnableDNSSupport || p.EnableDNSHostnames || p.Group.Needed && (p.Group.ID == "" || len(p.Group.AddCIDRs) > 0) {
@@ -149,13 +161,8 @@ func Decide(f Facts, o Options) (Plan, error) {
 		return Plan{}, fmt.Errorf("%w: availability zones %d: give a whole number from 1 to %d", ErrInvalidOptions, o.AvailabilityZones, maxAvailabilityZones)
 	}
 	if o.PolicyDocument != "" {
-		if !json.Valid([]byte(o.PolicyDocument)) {
-			return Plan{}, fmt.Errorf("%w: policy document: not JSON", ErrInvalidOptions)
-		}
-		for _, svc := range services {
-			if rule.IsFullAccessPolicy(o.PolicyDocument, svc, f.Region) {
-				return Plan{}, fmt.Errorf("%w: policy document: it grants full access to %s (every principal, every action, every resource), which is what it should replace; scope its principals, actions or resources", ErrInvalidOptions, svc.Name)
-			}
+		if err := CheckPolicy(o.PolicyDocument, services, f.Region); err != nil {
+			return Plan{}, err
 		}
 	}
 	vpc := f.VPC
@@ -233,6 +240,20 @@ func Decide(f Facts, o Options) (Plan, error) {
 		return Plan{}, err
 	}
 	return p, nil
+}
+
+// CheckPolicy returns an ErrInvalidOptions error when doc cannot serve as the least-privilege
+// endpoint policy for services in region: it is not JSON, or it grants full access.
+func CheckPolicy(doc string, services []rule.Service, region string) error {
+	if !json.Valid([]byte(doc)) {
+		return fmt.Errorf("%w: policy document: not JSON", ErrInvalidOptions)
+	}
+	for _, svc := range services {
+		if rule.IsFullAccessPolicy(doc, svc, region) {
+			return fmt.Errorf("%w: policy document: it grants full access to %s (every principal, every action, every resource), which is what it should replace; scope its principals, actions or resources", ErrInvalidOptions, svc.Name)
+		}
+	}
+	return nil
 }
 
 func pronoun(attrs []string) string {

@@ -215,6 +215,7 @@ func TestDecide(t *testing.T) {
 				assert.Equal(t, Modify, ep.Action)
 				assert.False(t, ep.AddGroup, "attached already")
 				assert.Equal(t, []string{"sg-0a0a0a0a0a0a0a0a0"}, ep.GroupIDs)
+				assert.False(t, ep.ChangesEndpoint(), "the group's new rule is the whole fix")
 				assert.True(t, p.Changes())
 			},
 		},

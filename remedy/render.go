@@ -89,6 +89,9 @@ func WritePlan(w io.Writer, p Plan, applied bool) error {
 		if ep.PolicyDocument != "" {
 			b.WriteString("    + endpoint policy from the policy file\n")
 		}
+		if !ep.ChangesEndpoint() {
+			b.WriteString("    (nothing on the endpoint itself: the security group's new rules fix it)\n")
+		}
 	}
 	for _, n := range p.Notes {
 		fmt.Fprintf(&b, "\nNote: %s\n", n)

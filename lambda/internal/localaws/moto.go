@@ -29,6 +29,7 @@ type Moto struct {
 	proc     *process
 	front    *httptest.Server
 	rec      recorder
+	dns      *privateDNS // nil: moto's own behaviour (see EmulatePrivateDNS)
 	stopping chan struct{}
 	stopOnce sync.Once
 }
@@ -116,6 +117,9 @@ func (m *Moto) Reset(ctx context.Context) error {
 		return fmt.Errorf("reset moto: %w", err)
 	}
 	m.rec.reset()
+	m.rec.mu.Lock()
+	m.dns = nil
+	m.rec.mu.Unlock()
 	return nil
 }
 
@@ -184,7 +188,16 @@ func (m *Moto) serveFront(proxy http.Handler) http.Handler {
 			status, code, message = fault.errorAnswer()
 			writeQueryError(sw, values.Get("Version"), status, code, message)
 		default:
-			proxy.ServeHTTP(sw, r)
+			m.rec.mu.Lock()
+			dns := m.dns
+			m.rec.mu.Unlock()
+			served := false
+			if dns != nil {
+				code, served = dns.serve(sw, r, op, values, proxy)
+			}
+			if !served {
+				proxy.ServeHTTP(sw, r)
+			}
 		}
 		m.rec.end(i, sw.status, code)
 	})
