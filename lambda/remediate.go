@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
 
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/remediate"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/remedy"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
@@ -160,7 +161,7 @@ func runRemediate(ctx context.Context, prog string, args []string, stdout, stder
 	if err != nil {
 		return fail("identify the account (sts:GetCallerIdentity): %v", err)
 	}
-	fixer := vpcFixer{ec2: ec2.NewFromConfig(cfg), zones: route53.NewFromConfig(cfg), region: cfg.Region, accountID: aws.ToString(who.Account)}
+	fixer := vpcFixer{ec2: ec2.NewFromConfig(cfg), zones: zoneReader(cfg), region: cfg.Region, accountID: aws.ToString(who.Account)}
 	ro := remedy.Options{Services: o.services, AvailabilityZones: o.azs, PolicyDocument: o.policy, EnableVPCDNS: o.enableVPCDNS}
 	plan, err := fixer.plan(ctx, o.vpcID, ro)
 	var refusal *remedy.Refusal
@@ -198,10 +199,19 @@ func runRemediate(ctx context.Context, prog string, args []string, stdout, stder
 	return exitOK
 }
 
+// zoneReader returns a new reader of a VPC's private hosted zones for each plan (a dns.Reader
+// serves one invocation), their Route 53 calls paced.
+func zoneReader(cfg aws.Config) func() remediate.Zones {
+	r53 := route53.NewFromConfig(cfg)
+	return func() remediate.Zones {
+		return dns.New(dns.Clients{Route53: func() dns.Route53API { return r53 }}, cfg.Region, dns.NewPacer())
+	}
+}
+
 // vpcFixer plans and makes the fix of VPCs in one account and region.
 type vpcFixer struct {
 	ec2       remediate.EC2
-	zones     remediate.Zones
+	zones     func() remediate.Zones
 	region    string
 	accountID string
 }
@@ -211,7 +221,7 @@ func (f vpcFixer) plan(ctx context.Context, vpcID string, o remedy.Options) (rem
 	if len(services) == 0 {
 		services = []rule.Service{{Name: rule.DefaultService}}
 	}
-	facts, err := remediate.Gather(ctx, f.ec2, f.zones, f.region, f.accountID, vpcID, services)
+	facts, err := remediate.Gather(ctx, f.ec2, f.zones(), f.region, f.accountID, vpcID, services)
 	if err != nil {
 		return remedy.Plan{}, err
 	}
@@ -311,7 +321,7 @@ func newRemediationHandler(ctx context.Context, cfg aws.Config, log *slog.Logger
 		return remediationHandler{}, fmt.Errorf("identify the account (sts:GetCallerIdentity): %w", err)
 	}
 	return remediationHandler{
-		fixer: vpcFixer{ec2: ec2.NewFromConfig(cfg), zones: route53.NewFromConfig(cfg), region: cfg.Region, accountID: aws.ToString(who.Account)},
+		fixer: vpcFixer{ec2: ec2.NewFromConfig(cfg), zones: zoneReader(cfg), region: cfg.Region, accountID: aws.ToString(who.Account)},
 		opts:  o,
 		log:   log,
 	}, nil

@@ -456,12 +456,10 @@ func (d decider) dnsConflict(ep EndpointPlan) error {
 	if name == "" {
 		return nil
 	}
-	name = strings.TrimSuffix(strings.ToLower(name), ".")
 	for _, z := range d.f.HostedZones {
-		zone := strings.TrimSuffix(strings.ToLower(z), ".")
-		if zone == name || strings.HasSuffix(name, "."+zone) {
+		if rule.ZoneServes(z, name) {
 			return &Refusal{Reason: fmt.Sprintf("%s is associated with the private hosted zone %s, which answers for %s: the VPC reaches %s through a central endpoint, and private DNS on an endpoint of its own would conflict with that zone. Nothing was changed; if the central path is meant, keep it (the rule checks endpoints in the VPC), otherwise remove the association first",
-				d.f.VPC.ID, zone, name, ep.ServiceName)}
+				d.f.VPC.ID, rule.NormalizeDNSName(z), rule.NormalizeDNSName(name), ep.ServiceName)}
 		}
 	}
 	return nil

@@ -13,10 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/route53"
-	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/remedy"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
@@ -30,7 +29,7 @@ const (
 	ActionDescribeVPCEndpoints         = "ec2:DescribeVpcEndpoints"
 	ActionDescribeSecurityGroups       = "ec2:DescribeSecurityGroups"
 	ActionDescribeVPCEndpointServices  = "ec2:DescribeVpcEndpointServices"
-	ActionListHostedZonesByVPC         = "route53:ListHostedZonesByVPC"
+	ActionListHostedZonesByVPC         = dns.ActionListHostedZonesByVPC
 	ActionModifyVPCAttribute           = "ec2:ModifyVpcAttribute"
 	ActionCreateSecurityGroup          = "ec2:CreateSecurityGroup"
 	ActionAuthorizeSecurityGroupIngres = "ec2:AuthorizeSecurityGroupIngress"
@@ -76,9 +75,9 @@ type EC2 interface {
 	ModifyVpcEndpoint(ctx context.Context, in *ec2.ModifyVpcEndpointInput, optFns ...func(*ec2.Options)) (*ec2.ModifyVpcEndpointOutput, error)
 }
 
-// Zones lists the private hosted zones associated with a VPC.
+// Zones lists the private hosted zones associated with a VPC: a *dns.Reader.
 type Zones interface {
-	ListHostedZonesByVPC(ctx context.Context, in *route53.ListHostedZonesByVPCInput, optFns ...func(*route53.Options)) (*route53.ListHostedZonesByVPCOutput, error)
+	ZonesByVPC(ctx context.Context, vpcID string) ([]rule.HostedZone, error)
 }
 
 // ErrAccessDenied is wrapped by errors from calls the caller may not make.
@@ -234,19 +233,16 @@ func Gather(ctx context.Context, api EC2, zones Zones, region, accountID, vpcID 
 		}
 	}
 
-	in := &route53.ListHostedZonesByVPCInput{VPCId: aws.String(vpcID), VPCRegion: route53VPCRegion(region)}
-	for {
-		out, err := zones.ListHostedZonesByVPC(ctx, in)
-		if err != nil {
-			return f, apiError(ActionListHostedZonesByVPC, err)
+	zs, err := zones.ZonesByVPC(ctx, vpcID)
+	if err != nil {
+		var ce *dns.CallError
+		if errors.As(err, &ce) {
+			return f, apiError(ce.Action, ce.Err)
 		}
-		for _, z := range out.HostedZoneSummaries {
-			f.HostedZones = append(f.HostedZones, aws.ToString(z.Name))
-		}
-		if aws.ToString(out.NextToken) == "" {
-			break
-		}
-		in.NextToken = out.NextToken
+		return f, apiError(ActionListHostedZonesByVPC, err)
+	}
+	for _, z := range zs {
+		f.HostedZones = append(f.HostedZones, z.Name)
 	}
 	return f, nil
 }
@@ -447,6 +443,3 @@ func toTags(m map[string]string) []types.Tag {
 	}
 	return out
 }
-
-// route53VPCRegion is region as Route 53 names a VPC's region.
-func route53VPCRegion(region string) r53types.VPCRegion { return r53types.VPCRegion(region) }
