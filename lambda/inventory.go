@@ -191,8 +191,18 @@ func describeSecurityGroups(ctx context.Context, api ec2API, in *ec2.DescribeSec
 				for _, pair := range perm.UserIdGroupPairs {
 					// A group reached through a VPC peering connection holds clients of the
 					// peered VPC, not of this one. (The rule ignores a pair naming no group.)
-					if aws.ToString(pair.VpcPeeringConnectionId) == "" {
-						r.GroupIDs = append(r.GroupIDs, aws.ToString(pair.GroupId))
+					if aws.ToString(pair.VpcPeeringConnectionId) != "" {
+						continue
+					}
+					id := aws.ToString(pair.GroupId)
+					r.GroupIDs = append(r.GroupIDs, id)
+					// A pair names the referenced group's VPC where it may be another one (a
+					// transit gateway's security-group referencing); the rule weighs it.
+					if vpcID := aws.ToString(pair.VpcId); vpcID != "" {
+						if r.GroupVPCs == nil {
+							r.GroupVPCs = make(map[string]string)
+						}
+						r.GroupVPCs[id] = vpcID
 					}
 				}
 				sg.Ingress = append(sg.Ingress, r)

@@ -765,3 +765,41 @@ func TestPracticeReplacedEndpoint(t *testing.T) {
 		})
 	}
 }
+
+// TestPracticeHTTPSFromGroupOfAnotherVPC: a rule that references a group of another VPC (a
+// transit gateway's security-group referencing, like peering) admits that VPC's clients, not
+// this one's. EC2 names the referenced group's VPC in the pair (UserIdGroupPair.VpcId, "the ID
+// of the VPC for the referenced security group, if applicable", EC2 API reference); moto keeps it.
+func TestPracticeHTTPSFromGroupOfAnotherVPC(t *testing.T) {
+	r := itestSetup(t)
+	spoke := r.seedVPCs(t, localaws.VPCSpec{Name: "spoke", CIDR: "10.9.0.0/16"})["spoke"]
+	clients, err := r.seed.CreateSecurityGroup(t.Context(), &ec2.CreateSecurityGroupInput{
+		GroupName: aws.String("spoke-clients"), Description: aws.String("clients in the spoke"), VpcId: aws.String(spoke.ID),
+	})
+	require.NoError(t, err)
+	fromSpoke := types.IpPermission{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443),
+		UserIdGroupPairs: []types.UserIdGroupPair{{GroupId: clients.GroupId, VpcId: aws.String(spoke.ID)}},
+	}
+	v := r.seedVPCs(t, localaws.VPCSpec{Name: "hub", CIDR: ptestPrimary, AZs: ptestOneAZ, Endpoints: []localaws.EndpointSpec{{
+		Service: itestEC2, PrivateDNS: true, IngressGroups: [][]types.IpPermission{{fromSpoke}},
+	}}})["hub"]
+	groups, err := r.seed.DescribeSecurityGroups(t.Context(), &ec2.DescribeSecurityGroupsInput{GroupIds: v.Endpoints[0].SecurityGroupIDs})
+	require.NoError(t, err)
+	require.Len(t, groups.SecurityGroups, 1)
+	require.Len(t, groups.SecurityGroups[0].IpPermissions, 1)
+	pairs := groups.SecurityGroups[0].IpPermissions[0].UserIdGroupPairs
+	require.Len(t, pairs, 1)
+	require.Equal(t, spoke.ID, aws.ToString(pairs[0].VpcId), "moto keeps the pair's VpcId")
+
+	wantHub := itestVPC(v.ID, rule.NonCompliant, ptestNoQualifier+v.Endpoints[0].ID+ptestNoHTTPS+".")
+	t.Run("VPC change", func(t *testing.T) {
+		ptestRun(t, r, itestChange(t, ptestVPCItem(t, r, v), ptestHTTPSParams))
+		itestAssertEvaluations(t, itestReported(r.config), itestChangeTime, wantHub)
+	})
+	t.Run("sweep", func(t *testing.T) {
+		ptestRun(t, r, itestScheduled(t, itestSweepTime, ptestHTTPSParams))
+		assert.Equal(t, wantHub.annotation[0], ptestReportedVPC(t, r, v.ID).Annotation)
+		assert.Equal(t, string(rule.NonCompliant), ptestReportedVPC(t, r, v.ID).Compliance)
+	})
+}

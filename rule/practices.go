@@ -22,9 +22,13 @@ type IngressRule struct {
 	ToPort   int32
 	// CIDRs are the IPv4 ranges the rule allows.
 	CIDRs []string
-	// GroupIDs are the security groups of the same VPC the rule references (a group reached
-	// through a VPC peering connection holds no client of this VPC).
+	// GroupIDs are the security groups the rule references (a group reached through a VPC
+	// peering connection holds no client of this VPC and is left out).
 	GroupIDs []string
+	// GroupVPCs maps a referenced group to the VPC EC2 names for it in the rule, where it names
+	// one: a group of another VPC, referenced across a peering connection or a transit gateway
+	// (security-group referencing), admits that VPC's clients, not this one's.
+	GroupVPCs map[string]string
 }
 
 // httpsPort is the port the endpoint's API traffic uses.
@@ -84,7 +88,12 @@ func allowsHTTPSFromVPC(vpc VPC, ep Endpoint, inv Inventory) bool {
 			// A reference to another group is the "clients' group" pattern. A group on the
 			// endpoint itself (the VPC's default group admits only itself) lets in only the
 			// endpoint's own interfaces, or whatever else carries it, which nothing here shows.
-			if slices.ContainsFunc(r.GroupIDs, func(g string) bool { return g != "" && !slices.Contains(ep.SecurityGroupIDs, g) }) {
+			// A group of another VPC (transit-gateway referencing, like peering) holds that
+			// VPC's clients.
+			if slices.ContainsFunc(r.GroupIDs, func(g string) bool {
+				other, ok := r.GroupVPCs[g]
+				return g != "" && !slices.Contains(ep.SecurityGroupIDs, g) && (!ok || other == "" || other == ep.VPCID)
+			}) {
 				return true
 			}
 			for _, c := range r.CIDRs {

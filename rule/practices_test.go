@@ -233,6 +233,31 @@ func TestEvaluatePractices(t *testing.T) {
 			want:   vpcResult(rule.Compliant, "vpce-0ec2 (com.amazonaws.us-east-1.ec2) is an available Interface endpoint (passes HTTPS from VPC)."),
 		},
 		{
+			// A transit gateway's security-group referencing: EC2 names the referenced group's
+			// VPC in the pair (UserIdGroupPair.VpcId, "the ID of the VPC for the referenced
+			// security group, if applicable", EC2 API reference). Its members are another VPC's.
+			name:   "a group of another VPC",
+			vpc:    twoBlocks,
+			inv:    withGroup(rule.IngressRule{Protocol: "tcp", FromPort: 443, ToPort: 443, GroupIDs: []string{"sg-app"}, GroupVPCs: map[string]string{"sg-app": otherVPCID}}),
+			params: `{"requireHttpsFromVpc": "true"}`,
+			want:   vpcResult(rule.NonCompliant, noQualifyingEC2+"vpce-0ec2 "+failsHTTPS+"."),
+		},
+		{
+			name:   "a group that names this VPC",
+			vpc:    twoBlocks,
+			inv:    withGroup(rule.IngressRule{Protocol: "tcp", FromPort: 443, ToPort: 443, GroupIDs: []string{"sg-app"}, GroupVPCs: map[string]string{"sg-app": testVPCID}}),
+			params: `{"requireHttpsFromVpc": "true"}`,
+			want:   vpcResult(rule.Compliant, "vpce-0ec2 (com.amazonaws.us-east-1.ec2) is an available Interface endpoint (passes HTTPS from VPC)."),
+		},
+		{
+			name: "a group of another VPC beside one of this VPC",
+			vpc:  twoBlocks,
+			inv: withGroup(rule.IngressRule{Protocol: "tcp", FromPort: 443, ToPort: 443, GroupIDs: []string{"sg-peer", "sg-app"},
+				GroupVPCs: map[string]string{"sg-peer": otherVPCID}}),
+			params: `{"requireHttpsFromVpc": "true"}`,
+			want:   vpcResult(rule.Compliant, "vpce-0ec2 (com.amazonaws.us-east-1.ec2) is an available Interface endpoint (passes HTTPS from VPC)."),
+		},
+		{
 			// The VPC's default group admits only its own members: an endpoint left with it is
 			// unreachable from the rest of the VPC.
 			name:   "a group that references only itself",
