@@ -407,6 +407,9 @@ func fakeEvaluationResult(resourceType, id string, compliance cfgtypes.Complianc
 			},
 			OrderingTimestamp: aws.Time(fixtureScheduledTime.Add(-24 * time.Hour)),
 		},
+		// As Config answers: invoked at the event, recorded when the put arrived.
+		ConfigRuleInvokedTime: aws.Time(fixtureScheduledTime.Add(-24*time.Hour + time.Second)),
+		ResultRecordedTime:    aws.Time(fixtureScheduledTime.Add(-24*time.Hour + 2*time.Second)),
 	}
 }
 

@@ -35,6 +35,11 @@ type handler struct {
 	// deadlineMargin is kept free before the Lambda deadline, so that an invocation that runs
 	// out of time fails with its own error instead of being killed mid-way.
 	deadlineMargin time.Duration
+	// now reads the clock (time.Now when nil). It never dates an evaluation: it tells the
+	// sweep's listing from results Config recorded after it.
+	now func() time.Time
+	// sleep pauses before a re-send (a timer on ctx when nil).
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Defaults for the handler's bounds.
@@ -105,7 +110,11 @@ func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) 
 
 	var evals []evaluation
 	if req.messageType == messageScheduled {
-		evals, err = sweep(ctx, c, req)
+		now := h.now
+		if now == nil {
+			now = time.Now
+		}
+		evals, err = sweep(ctx, c, req, now)
 	} else {
 		evals, err = change(ctx, c.ec2, req)
 	}
@@ -120,7 +129,7 @@ func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) 
 		h.log.DebugContext(ctx, "evaluation", slog.String("resourceType", e.ResourceType), slog.String("resourceId", e.ResourceID),
 			slog.String("compliance", string(e.Compliance)), slog.String("annotation", e.Annotation))
 	}
-	r := reporter{api: c.config, attempts: h.putAttempts, backoff: h.putBackoff}
+	r := reporter{api: c.config, attempts: h.putAttempts, backoff: h.putBackoff, sleep: h.sleep}
 	return r.put(ctx, req.resultToken, evals)
 }
 
@@ -135,7 +144,10 @@ func executionRoleARN(req request) string {
 // sweep evaluates every VPC in the region for a periodic run, and marks NOT_APPLICABLE the VPCs
 // Config still holds results for but that no longer exist. Every read completes before anything
 // is evaluated, so a failed read yields no evaluations at all.
-func sweep(ctx context.Context, c clients, req request) ([]evaluation, error) {
+func sweep(ctx context.Context, c clients, req request, now func() time.Time) ([]evaluation, error) {
+	// A VPC created after this instant may be missing from the listing yet hold a result of its
+	// own change event by the time Config's results are read: such a result is not stale.
+	listedAt := now()
 	results, err := evaluateRegion(ctx, c.ec2, req.params, req.scope())
 	if err != nil {
 		return nil, err
@@ -144,8 +156,9 @@ func sweep(ctx context.Context, c clients, req request) ([]evaluation, error) {
 	for _, r := range results {
 		current[r.ResourceID] = true
 	}
-	// The VPC list is complete here (every page read), so anything else Config holds is gone.
-	stale, err := staleVPCs(ctx, c.config, req.ruleName, current)
+	// The VPC list is complete here (every page read), so anything else Config held before the
+	// listing is gone.
+	stale, err := staleVPCs(ctx, c.config, req.ruleName, current, listedAt)
 	if err != nil {
 		return nil, err
 	}

@@ -634,6 +634,9 @@ func TestIntegrationCleanupGoneVPC(t *testing.T) {
 
 	require.NoError(t, localaws.DeleteVPC(t.Context(), r.seed, gone))
 	r.resetCalls()
+	// The next sweep comes an hour later at the earliest (MaximumExecutionFrequency One_Hour):
+	// the results the first one put are older than its listing.
+	r.h.now = func() time.Time { return time.Now().Add(time.Hour) }
 	require.NoError(t, r.h.Handle(t.Context(), itestScheduled(t, itestSweep2Time, "")))
 
 	itestAssertEvaluations(t, itestReported(r.config), itestSweep2Time,
@@ -711,4 +714,58 @@ func TestIntegrationLargeSweep(t *testing.T) {
 		"DescribeVpcs": 1, "DescribeVpcEndpoints": 1, "GetComplianceDetailsByConfigRule": (total + 99) / 100, "PutEvaluations": wantPuts,
 	}, r.calls())
 	assert.False(t, slices.ContainsFunc(r.config.Stored(), func(e localaws.Evaluation) bool { return e.Compliance == "NOT_APPLICABLE" }))
+}
+
+// TestIntegrationSweepKeepsFreshResults: a VPC created after the sweep listed VPCs, whose own
+// change event is evaluated before the sweep reads the results Config holds, is missing from the
+// listing but holds a result newer than it (GetComplianceDetailsByConfigRule answers
+// ResultRecordedTime). The sweep must leave that result alone: a NOT_APPLICABLE "no longer
+// exists" would archive the VPC's Security Hub finding.
+func TestIntegrationSweepKeepsFreshResults(t *testing.T) {
+	r := itestSetup(t)
+	vpcs := r.seedVPCs(t, localaws.VPCSpec{Name: "listed"})
+	listed := vpcs["listed"]
+	defaultVPC := r.defaultVPC(t)
+	earlier := itestSweepTime.Add(-24 * time.Hour)
+	// Gone long before the sweep: only the sweep can clear it.
+	r.config.Seed(localaws.Evaluation{ResourceType: rule.ResourceTypeVPC, ResourceID: itestGhostVPC, Compliance: "NON_COMPLIANT", OrderingTime: earlier})
+
+	var fresh localaws.SeededVPC
+	r.config.OnCall(func(op string, n int) *localaws.Fault {
+		if op != "GetComplianceDetailsByConfigRule" || n != 1 {
+			return nil
+		}
+		// Between the sweep's listing and its read of Config's results: a VPC is created and
+		// its change event evaluated and put.
+		created, err := localaws.Seed(t.Context(), r.seed, localaws.VPCSpec{Name: "created-during-the-sweep"})
+		if !assert.NoError(t, err) {
+			return nil
+		}
+		fresh = created[0]
+		assert.NoError(t, r.h.Handle(t.Context(), itestChange(t, itestVPCItem(fresh, "ResourceDiscovered", itestChangeTime), "")))
+		return nil
+	})
+
+	require.NoError(t, r.h.Handle(t.Context(), itestScheduled(t, itestSweepTime, "")))
+
+	require.NotEmpty(t, fresh.ID, "the VPC was created during the sweep")
+	var sweepPut []localaws.Evaluation
+	for _, p := range r.config.Puts() {
+		for _, e := range p.Evaluations {
+			if e.OrderingTime.Equal(itestSweepTime) {
+				sweepPut = append(sweepPut, e)
+			}
+		}
+	}
+	itestAssertEvaluations(t, sweepPut, itestSweepTime,
+		itestVPC(listed.ID, rule.NonCompliant),
+		itestVPC(defaultVPC, rule.NonCompliant),
+		itestVPC(itestGhostVPC, rule.NotApplicable, "VPC no longer exists in "+itestRegion+"."),
+	)
+	stored := make(map[string]string)
+	for _, e := range r.config.Stored() {
+		stored[e.ResourceID] = e.Compliance
+	}
+	assert.Equal(t, "NON_COMPLIANT", stored[fresh.ID], "the fresh VPC keeps its own change event's result")
+	assert.Equal(t, "NOT_APPLICABLE", stored[itestGhostVPC])
 }

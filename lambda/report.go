@@ -57,6 +57,20 @@ type reporter struct {
 	attempts int
 	// backoff is the pause before the first re-send; it doubles for each further one.
 	backoff time.Duration
+	// sleep pauses for d or until ctx is done (sleepContext when nil).
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// sleepContext pauses for d, or returns ctx's error as soon as it is done.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // put sends evals in batches of at most maxEvaluationsPerPut, re-sending the FailedEvaluations
@@ -101,18 +115,26 @@ func (r reporter) putBatch(ctx context.Context, token string, batch []types.Eval
 			return out.FailedEvaluations, nil
 		}
 		batch = out.FailedEvaluations
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%s: waiting to re-send %d failed evaluations: %w", actionPutEvaluations, len(batch), ctx.Err())
-		case <-time.After(delay):
+		sleep := r.sleep
+		if sleep == nil {
+			sleep = sleepContext
+		}
+		if err := sleep(ctx, delay); err != nil {
+			return nil, fmt.Errorf("%s: waiting to re-send %d failed evaluations: %w", actionPutEvaluations, len(batch), err)
 		}
 		delay *= 2
 	}
 }
 
+// clockSkew is how far apart the function's clock and Config's may be. A result Config recorded
+// less than this before the listing is taken as newer than it: its VPC waits for the next sweep.
+const clockSkew = time.Minute
+
 // staleVPCs returns the VPCs for which Config holds a COMPLIANT or NON_COMPLIANT result of
-// ruleName but that are not in current, the complete list of the region's VPCs.
-func staleVPCs(ctx context.Context, api configAPI, ruleName string, current map[string]bool) ([]string, error) {
+// ruleName but that are not in current, the complete list of the region's VPCs as listed from
+// listedAt on. A result Config recorded after listedAt is not stale: its VPC may have been
+// created after the listing, and the result is its own change event's.
+func staleVPCs(ctx context.Context, api configAPI, ruleName string, current map[string]bool, listedAt time.Time) ([]string, error) {
 	in := &configservice.GetComplianceDetailsByConfigRuleInput{
 		ConfigRuleName:  aws.String(ruleName),
 		ComplianceTypes: []types.ComplianceType{types.ComplianceTypeCompliant, types.ComplianceTypeNonCompliant},
@@ -132,7 +154,7 @@ func staleVPCs(ctx context.Context, api configAPI, ruleName string, current map[
 			}
 			q := res.EvaluationResultIdentifier.EvaluationResultQualifier
 			id := aws.ToString(q.ResourceId)
-			if aws.ToString(q.ResourceType) != rule.ResourceTypeVPC || current[id] || seen[id] {
+			if aws.ToString(q.ResourceType) != rule.ResourceTypeVPC || current[id] || seen[id] || recordedSince(res, listedAt) {
 				continue
 			}
 			seen[id] = true
@@ -140,4 +162,15 @@ func staleVPCs(ctx context.Context, api configAPI, ruleName string, current map[
 		}
 	}
 	return stale, nil
+}
+
+// recordedSince reports whether Config recorded res after t, allowing for clockSkew: by its
+// ResultRecordedTime, or its ConfigRuleInvokedTime (never later) where that is all it says. A
+// result that carries neither is taken as older.
+func recordedSince(res types.EvaluationResult, t time.Time) bool {
+	at := res.ResultRecordedTime
+	if at == nil {
+		at = res.ConfigRuleInvokedTime
+	}
+	return at != nil && at.After(t.Add(-clockSkew))
 }

@@ -225,39 +225,66 @@ func TestReporterBackoff(t *testing.T) {
 
 	t.Run("doubles between re-sends", func(t *testing.T) {
 		c := newFakeConfig(t)
-		var at []time.Time
-		c.putEvaluations = func(ctx context.Context, in *configservice.PutEvaluationsInput) (*configservice.PutEvaluationsOutput, error) {
-			at = append(at, time.Now())
-			return refuseAll(ctx, in)
-		}
-		r := reporter{api: c, attempts: 3, backoff: 20 * time.Millisecond}
+		var delays []time.Duration
+		var putsBefore []int
+		r := reporter{api: c, attempts: 4, backoff: 20 * time.Millisecond, sleep: func(_ context.Context, d time.Duration) error {
+			delays = append(delays, d)
+			putsBefore = append(putsBefore, c.putCount())
+			return nil
+		}}
+		c.putEvaluations = refuseAll
 
 		err := r.put(context.Background(), fixtureResultToken, reportTestEvaluations(1))
 
 		assert.ErrorIs(t, err, ErrEvaluationsNotStored)
-		require.Len(t, at, 3)
-		assert.GreaterOrEqual(t, at[1].Sub(at[0]), 20*time.Millisecond)
-		assert.GreaterOrEqual(t, at[2].Sub(at[1]), 40*time.Millisecond)
+		assert.Equal(t, 4, c.putCount())
+		assert.Equal(t, []time.Duration{20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond}, delays,
+			"a pause before each re-send, none after the last attempt")
+		assert.Equal(t, []int{1, 2, 3}, putsBefore, "each pause comes between two puts")
+	})
+	t.Run("no pause when nothing is refused", func(t *testing.T) {
+		c := newFakeConfig(t)
+		r := reporter{api: c, attempts: 3, backoff: time.Hour, sleep: func(context.Context, time.Duration) error {
+			t.Error("paused without a re-send")
+			return nil
+		}}
+		require.NoError(t, r.put(context.Background(), fixtureResultToken, reportTestEvaluations(3)))
 	})
 	t.Run("cancelled while waiting", func(t *testing.T) {
 		c := newFakeConfig(t)
 		c.putEvaluations = refuseAll
-		r := reporter{api: c, attempts: 3, backoff: time.Hour}
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		defer cancel()
-		start := time.Now()
+		ctx, cancel := context.WithCancel(context.Background())
+		r := reporter{api: c, attempts: 3, backoff: time.Hour, sleep: func(ctx context.Context, d time.Duration) error {
+			cancel()
+			return sleepContext(ctx, d)
+		}}
 
 		err := r.put(ctx, fixtureResultToken, reportTestEvaluations(2))
 
-		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.ErrorIs(t, err, context.Canceled)
 		assert.ErrorContains(t, err, "config:PutEvaluations: waiting to re-send 2 failed evaluations")
-		assert.Less(t, time.Since(start), 10*time.Second)
 		assert.Equal(t, 1, c.putCount())
 	})
 }
 
+func TestSleepContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, sleepContext(ctx, time.Hour), context.Canceled, "a done context ends the pause at once")
+	assert.NoError(t, sleepContext(context.Background(), 0))
+}
+
 func TestStaleVPCs(t *testing.T) {
 	current := map[string]bool{"vpc-11111111": true, "vpc-22222222": true}
+	listedAt := fixtureScheduledTime
+	// recordedAt is a result Config recorded at recorded (and, when invoked is set, whose
+	// invocation was then); a nil time is one the answer leaves out.
+	recordedAt := func(id string, invoked, recorded *time.Time) cfgtypes.EvaluationResult {
+		res := fakeEvaluationResult(fixtureVPCType, id, cfgtypes.ComplianceTypeCompliant)
+		res.ConfigRuleInvokedTime, res.ResultRecordedTime = invoked, recorded
+		return res
+	}
+	at := func(d time.Duration) *time.Time { return aws.Time(listedAt.Add(d)) }
 	tests := []struct {
 		name  string
 		pages [][]cfgtypes.EvaluationResult
@@ -297,6 +324,33 @@ func TestStaleVPCs(t *testing.T) {
 				{EvaluationResultIdentifier: &cfgtypes.EvaluationResultIdentifier{}},
 			}},
 		},
+		{
+			// A VPC created after the listing, whose change event was evaluated before the
+			// results were read: its result is newer than the listing and must stay.
+			name: "results recorded after the listing are not stale",
+			pages: [][]cfgtypes.EvaluationResult{{
+				recordedAt("vpc-0fresh00000000001", at(time.Second), at(2*time.Second)),
+				recordedAt("vpc-0fresh00000000002", at(time.Second), nil),
+				recordedAt("vpc-0fresh00000000003", nil, at(time.Second)),
+				recordedAt("vpc-0dead0000000000c1", at(-time.Hour), at(-time.Hour)),
+			}},
+			want: []string{"vpc-0dead0000000000c1"},
+		},
+		{
+			// The two clocks may differ a little: a result recorded just before the listing by
+			// Config's clock may be after it by the function's.
+			name: "a result within a minute before the listing waits for the next sweep",
+			pages: [][]cfgtypes.EvaluationResult{{
+				recordedAt("vpc-0recent0000000001", at(-40*time.Second), at(-30*time.Second)),
+				recordedAt("vpc-0dead0000000000d1", at(-2*time.Minute), at(-61*time.Second)),
+			}},
+			want: []string{"vpc-0dead0000000000d1"},
+		},
+		{
+			name:  "a result that carries no time is stale",
+			pages: [][]cfgtypes.EvaluationResult{{recordedAt("vpc-0dead0000000000e1", nil, nil)}},
+			want:  []string{"vpc-0dead0000000000e1"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,7 +359,7 @@ func TestStaleVPCs(t *testing.T) {
 				c.getComplianceDetails = fakeComplianceDetailsPages(tt.pages...)
 			}
 
-			got, err := staleVPCs(context.Background(), c, fixtureRuleName, current)
+			got, err := staleVPCs(context.Background(), c, fixtureRuleName, current, listedAt)
 
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
@@ -315,7 +369,8 @@ func TestStaleVPCs(t *testing.T) {
 				assert.Equal(t, aws.String(fixtureRuleName), in.ConfigRuleName)
 				assert.Equal(t, []cfgtypes.ComplianceType{cfgtypes.ComplianceTypeCompliant, cfgtypes.ComplianceTypeNonCompliant}, in.ComplianceTypes,
 					"NOT_APPLICABLE results need no cleanup")
-				assert.Equal(t, int32(complianceDetailsPageSize), in.Limit)
+				// AWS's largest page of GetComplianceDetailsByConfigRule: Limit is 0 to 100.
+				assert.Equal(t, int32(100), in.Limit)
 			}
 		})
 	}
@@ -327,7 +382,7 @@ func TestStaleVPCsError(t *testing.T) {
 		return nil, fakeAPIError("NoSuchConfigRuleException")
 	}
 
-	got, err := staleVPCs(context.Background(), c, fixtureRuleName, nil)
+	got, err := staleVPCs(context.Background(), c, fixtureRuleName, nil, fixtureScheduledTime)
 
 	assert.Nil(t, got)
 	assert.ErrorContains(t, err, "config:GetComplianceDetailsByConfigRule: ")

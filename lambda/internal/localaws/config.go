@@ -98,9 +98,12 @@ type ConfigService struct {
 
 type resultKey struct{ resourceType, resourceID string }
 
+// storedResult is a result as Config holds it, with the times GetComplianceDetailsByConfigRule
+// answers: ConfigRuleInvokedTime (when the rule was invoked for it) and ResultRecordedTime (when
+// Config recorded it; never earlier).
 type storedResult struct {
 	Evaluation
-	recorded time.Time
+	invoked, recorded time.Time
 }
 
 // StartConfigService starts the fake on a free loopback port, holding results for ruleName.
@@ -160,13 +163,27 @@ func (c *ConfigService) Puts() []PutEvaluationsInput {
 	return out
 }
 
-// Seed stores results as if earlier evaluations of the rule had reported them.
+// Seed stores results as if earlier evaluations of the rule had reported them, each invoked and
+// recorded at its OrderingTime (now, where that is zero).
 func (c *ConfigService) Seed(evals ...Evaluation) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := time.Now()
 	for _, e := range evals {
-		c.stored[resultKey{e.ResourceType, e.ResourceID}] = storedResult{e, now}
+		at := e.OrderingTime
+		if at.IsZero() {
+			at = now
+		}
+		c.stored[resultKey{e.ResourceType, e.ResourceID}] = storedResult{e, at, at}
+	}
+}
+
+// SeedRecorded stores results as Seed does, invoked and recorded at the times given.
+func (c *ConfigService) SeedRecorded(invoked, recorded time.Time, evals ...Evaluation) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range evals {
+		c.stored[resultKey{e.ResourceType, e.ResourceID}] = storedResult{e, invoked, recorded}
 	}
 }
 
@@ -349,6 +366,8 @@ func (c *ConfigService) putEvaluations(in *PutEvaluationsInput, w *wirePutEvalua
 	failed = append(failed, w.Evaluations[:refuse]...)
 	if !in.TestMode {
 		c.mu.Lock()
+		// Recorded on arrival. The fake does not invoke the rule, so the invocation's time is
+		// the latest it can have been: the put's.
 		now := time.Now()
 		for _, e := range in.Evaluations[refuse:] {
 			k := resultKey{e.ResourceType, e.ResourceID}
@@ -356,7 +375,7 @@ func (c *ConfigService) putEvaluations(in *PutEvaluationsInput, w *wirePutEvalua
 			if old, ok := c.stored[k]; ok && old.OrderingTime.After(e.OrderingTime) {
 				continue
 			}
-			c.stored[k] = storedResult{e, now}
+			c.stored[k] = storedResult{e, now, now}
 		}
 		c.mu.Unlock()
 	}
@@ -444,7 +463,7 @@ func (c *ConfigService) getComplianceDetails(in *GetComplianceDetailsInput) (any
 			res.Annotation = &r.Annotation
 		}
 		res.ResultRecordedTime = epochNumber(r.recorded)
-		res.ConfigRuleInvokedTime = epochNumber(r.recorded)
+		res.ConfigRuleInvokedTime = epochNumber(r.invoked)
 		out.EvaluationResults = append(out.EvaluationResults, res)
 	}
 	if end < len(matching) {

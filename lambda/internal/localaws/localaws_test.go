@@ -197,6 +197,40 @@ func TestConfigServiceStoresAndPages(t *testing.T) {
 		assert.Equal(t, "NON_COMPLIANT", stored[1].Compliance)
 	})
 
+	t.Run("results carry the times Config answers", func(t *testing.T) {
+		// GetComplianceDetailsByConfigRule answers each result's ConfigRuleInvokedTime and
+		// ResultRecordedTime (EvaluationResult in the AWS Config API reference): a put is
+		// recorded when it arrives, a seeded result at the times it was given.
+		cs.Reset()
+		invoked, recorded := testTime.Add(time.Minute), testTime.Add(time.Minute+3*time.Second)
+		seeded := Evaluation{ResourceType: "AWS::EC2::VPC", ResourceID: "vpc-0aaaaaaaaaaaaaaa1", Compliance: "COMPLIANT", OrderingTime: testTime}
+		cs.SeedRecorded(invoked, recorded, seeded)
+		old := Evaluation{ResourceType: "AWS::EC2::VPC", ResourceID: "vpc-0aaaaaaaaaaaaaaa2", Compliance: "COMPLIANT", OrderingTime: testTime.Add(-time.Hour)}
+		cs.Seed(old)
+		before := time.Now().Truncate(time.Millisecond)
+		_, err := api.PutEvaluations(t.Context(), &configservice.PutEvaluationsInput{ResultToken: aws.String("token"), Evaluations: []cfgtypes.Evaluation{
+			evaluation("vpc-0aaaaaaaaaaaaaaa3", cfgtypes.ComplianceTypeCompliant, nil, testTime),
+		}})
+		require.NoError(t, err)
+		after := time.Now()
+
+		out, err := api.GetComplianceDetailsByConfigRule(t.Context(), &configservice.GetComplianceDetailsByConfigRuleInput{ConfigRuleName: aws.String(testRule), Limit: 100})
+		require.NoError(t, err)
+		require.Len(t, out.EvaluationResults, 3)
+		times := make(map[string][2]time.Time)
+		for _, r := range out.EvaluationResults {
+			require.NotNil(t, r.ConfigRuleInvokedTime)
+			require.NotNil(t, r.ResultRecordedTime)
+			times[aws.ToString(r.EvaluationResultIdentifier.EvaluationResultQualifier.ResourceId)] = [2]time.Time{*r.ConfigRuleInvokedTime, *r.ResultRecordedTime}
+		}
+		assert.Equal(t, [2]time.Time{invoked, recorded}, times[seeded.ResourceID], "seeded with its times")
+		assert.Equal(t, [2]time.Time{old.OrderingTime, old.OrderingTime}, times[old.ResourceID], "seeded at its ordering time")
+		put := times["vpc-0aaaaaaaaaaaaaaa3"]
+		assert.False(t, put[1].Before(before), "recorded on arrival")
+		assert.False(t, put[1].After(after), "recorded on arrival")
+		assert.False(t, put[0].After(put[1]), "invoked no later than recorded")
+	})
+
 	t.Run("test mode stores nothing", func(t *testing.T) {
 		before := cs.Stored()
 		_, err := api.PutEvaluations(t.Context(), &configservice.PutEvaluationsInput{ResultToken: aws.String("TESTMODE"), TestMode: true, Evaluations: evaluations(5, testTime.Add(2*time.Hour))})
