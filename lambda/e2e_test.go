@@ -11,6 +11,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"regexp"
 	"testing"
 	"time"
 
@@ -227,5 +228,96 @@ func TestEndToEndAudit(t *testing.T) {
 		assert.Equal(t, 0, code, "exit code")
 		assert.Equal(t, 1, report.Summary.Compliant)
 		assert.Equal(t, 4, report.Summary.NotApplicable)
+	})
+}
+
+// TestEndToEndOrganization runs the bootstrap as an organization deployment runs it: with
+// EXECUTION_ROLE_NAME set, Organizations at the fake, STS and EC2 at moto.
+func TestEndToEndOrganization(t *testing.T) {
+	const (
+		role    = "ec2-vpc-endpoint-rule-execution"
+		foreign = "999988887777"
+		params  = `{"executionRoleName":"` + role + `"}`
+	)
+	r := itestSetup(t)
+	bootstrap := e2eBootstrap(t)
+	vpcs := e2eEstate(t, r)
+	defaultVPC := r.defaultVPC(t)
+	org := localaws.StartOrganizations("o-abcdefghij", itestAccount, "444455556666")
+	t.Cleanup(org.Stop)
+
+	rt, err := localaws.StartRuntime(t.Context(), localaws.RuntimeOptions{
+		Bootstrap: bootstrap, Region: itestRegion, EC2URL: r.moto.URL, ConfigURL: r.config.URL,
+		Env: []string{
+			envExecutionRoleName + "=" + role,
+			"AWS_ENDPOINT_URL_ORGANIZATIONS=" + org.URL,
+			"AWS_ENDPOINT_URL_STS=" + r.moto.URL,
+		},
+	})
+	localaws.RequireTools(t, err)
+	t.Cleanup(rt.Stop)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("runtime emulator and function log (end):\n%s", itestTail(rt.Output(), 8000))
+		}
+	})
+	invoke := func(t *testing.T, event any) []byte {
+		t.Helper()
+		r.resetCalls()
+		r.config.Reset()
+		org.Reset()
+		body, err := rt.Invoke(t.Context(), event)
+		require.NoError(t, err)
+		return body
+	}
+	scheduled := func(t *testing.T, account, ruleParameters string) any {
+		t.Helper()
+		rule := localaws.Rule{Region: itestRegion, AccountID: account, Name: itestRuleName, ID: "config-rule-itest01", ResultToken: itestToken}
+		ev, err := rule.Event(map[string]any{
+			"awsAccountId": account, "notificationCreationTime": itestTime(itestSweepTime), "messageType": messageScheduled, "recordVersion": "1.0",
+		}, ruleParameters)
+		require.NoError(t, err)
+		return ev
+	}
+
+	t.Run("account outside the organization: refused without a call", func(t *testing.T) {
+		body := invoke(t, scheduled(t, foreign, params))
+		fe, failed := localaws.AsFunctionError(body)
+		require.False(t, failed, "function error %s: %s: Lambda would retry it and count an error", fe.Type, fe.Message)
+		assert.JSONEq(t, "null", string(body))
+		assert.Empty(t, r.calls(), "no STS, EC2 or Config call")
+		assert.Equal(t, map[string]int{"ListAccounts": 1}, org.Operations())
+		assert.Empty(t, r.config.Stored())
+		// The emulator relays the function's output on its own, after the answer: wait for the line.
+		refused := regexp.MustCompile(`"level":"WARN","message":"event refused: the account is not in the organization","accountId":"` + foreign + `"`)
+		assert.Eventually(t, func() bool { return refused.MatchString(rt.Output()) }, 10*time.Second, 10*time.Millisecond,
+			"a warning naming the account")
+	})
+
+	t.Run("member account: evaluated as the execution role, the listing cached", func(t *testing.T) {
+		body := invoke(t, scheduled(t, itestAccount, params))
+		fe, failed := localaws.AsFunctionError(body)
+		require.False(t, failed, "function error %s: %s", fe.Type, fe.Message)
+		assert.Equal(t, map[string]int{
+			"AssumeRole": 1, "DescribeVpcs": 1, "DescribeVpcEndpoints": 1, "GetComplianceDetailsByConfigRule": 1, "PutEvaluations": 1,
+		}, r.calls())
+		assert.Empty(t, org.Operations(), "the listing of a minute ago answers")
+		noEC2 := "No Interface endpoint for " + itestEC2
+		itestAssertEvaluations(t, itestReported(r.config), itestSweepTime,
+			itestVPC(vpcs["compliant"].ID, rule.Compliant, vpcs["compliant"].Endpoints[0].ID),
+			itestVPC(vpcs["no-endpoint"].ID, rule.NonCompliant, noEC2),
+			itestVPC(vpcs["ec2messages-only"].ID, rule.NonCompliant, noEC2),
+			itestVPC(vpcs["endpoint-deleted"].ID, rule.NonCompliant, vpcs["endpoint-deleted"].Endpoints[0].ID+" is deleted"),
+			itestVPC(defaultVPC, rule.NonCompliant, noEC2),
+		)
+	})
+
+	t.Run("member account naming another role: refused as invalid, no call", func(t *testing.T) {
+		body := invoke(t, scheduled(t, itestAccount, `{"executionRoleName":"OrganizationAccountAccessRole"}`))
+		fe, ok := localaws.AsFunctionError(body)
+		require.True(t, ok, "answer %s is not a function error", body)
+		assert.Contains(t, fe.Message, rule.ErrInvalidParams.Error())
+		assert.Contains(t, fe.Message, envExecutionRoleName)
+		assert.Empty(t, r.calls())
 	})
 }

@@ -28,7 +28,10 @@ type clientSource func(ctx context.Context, roleARN string) (clients, error)
 type handler struct {
 	region  string
 	clients clientSource
-	log     *slog.Logger
+	// org is set in an organization deployment: only its accounts are evaluated, and only as its
+	// execution role.
+	org *organization
+	log *slog.Logger
 	// putAttempts and putBackoff bound the re-sending of evaluations Config answers as failed.
 	putAttempts int
 	putBackoff  time.Duration
@@ -56,6 +59,8 @@ type stats struct {
 	configCalls int
 	counts      map[rule.Compliance]int
 	vpcs        int
+	// refused is set for an event of an account outside the organization.
+	refused bool
 }
 
 // Handle evaluates one AWS Config event and reports the evaluations. It returns an error, and
@@ -75,20 +80,23 @@ func (h *handler) Handle(ctx context.Context, ev events.ConfigEvent) error {
 		slog.Int("apiCalls", st.ec2Calls+st.configCalls),
 		slog.Int64("durationMs", time.Since(start).Milliseconds()),
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		h.log.ErrorContext(ctx, "evaluation failed", append(attrs, slog.String("error", err.Error()))...)
 		return err
+	case st.refused:
+		// Answered as a success: Lambda does not retry it and it counts as no error, since no
+		// retry could change the answer. Config gets no result for it.
+		h.log.WarnContext(ctx, "event refused: the account is not in the organization",
+			slog.String("accountId", ev.AccountID), slog.String("configRuleArn", ev.ConfigRuleArn),
+			slog.Int64("durationMs", time.Since(start).Milliseconds()))
+		return nil
 	}
 	h.log.InfoContext(ctx, "evaluation reported", attrs...)
 	return nil
 }
 
 func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) (err error) {
-	req, err := decodeEvent(ev, h.region)
-	st.messageType = req.messageType
-	if err != nil {
-		return err
-	}
 	if deadline, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.deadlineMargin))
@@ -98,6 +106,28 @@ func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) 
 				err = fmt.Errorf("stopped %s before the Lambda timeout: %w", h.deadlineMargin, err)
 			}
 		}()
+	}
+	// Before anything else, the rule parameters included: an account outside the organization
+	// chose them, and must not make the function fail.
+	if h.org != nil && accountIDPattern.MatchString(ev.AccountID) {
+		member, err := h.org.member(ctx, ev.AccountID)
+		if err != nil {
+			return err
+		}
+		if !member {
+			st.refused = true
+			return nil
+		}
+	}
+	req, err := decodeEvent(ev, h.region)
+	st.messageType = req.messageType
+	if err != nil {
+		return err
+	}
+	if h.org != nil {
+		if err := h.org.checkRole(req.params); err != nil {
+			return err
+		}
 	}
 	c, err := h.clients(ctx, executionRoleARN(req))
 	if err != nil {

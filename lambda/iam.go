@@ -2,8 +2,9 @@ package main
 
 import "github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
 
-// The IAM actions the function calls. template.yaml and the member-account role in deploy/
-// grant exactly these; lambda/template_test.go holds the templates against this list.
+// The IAM actions the function calls. template.yaml, the member-account role and the central
+// function's role in deploy/ grant exactly these; lambda/template_test.go holds the templates
+// against this list.
 const (
 	actionDescribeVPCs                     = "ec2:DescribeVpcs"
 	actionDescribeVPCEndpoints             = "ec2:DescribeVpcEndpoints"
@@ -19,6 +20,10 @@ const (
 	// templates grant them under the condition that the parameter is on.
 	actionDescribeVPCEndpointServices = "ec2:DescribeVpcEndpointServices"
 	actionDescribeNetworkInterfaces   = "ec2:DescribeNetworkInterfaces"
+
+	// actionListAccounts is the central function's own call in an organization deployment: it
+	// refuses events of accounts outside the organization.
+	actionListAccounts = "organizations:ListAccounts"
 )
 
 // evaluationActions returns the actions the function needs in the account it evaluates, sorted.
@@ -50,4 +55,10 @@ func centralEndpointActions() []string {
 // unusedVPCActions returns the actions ignoreUnusedVpcs adds.
 func unusedVPCActions() []string {
 	return []string{actionDescribeNetworkInterfaces}
+}
+
+// organizationActions returns the actions the central function of an organization deployment
+// calls with its own role, besides sts:AssumeRole on the execution roles.
+func organizationActions() []string {
+	return []string{actionListAccounts}
 }

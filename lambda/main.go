@@ -15,10 +15,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 )
 
 // envExecutionRoleName is set by the organization deployment (deploy/organization.yaml) to the
-// execution role the function assumes in every account.
+// execution role the function assumes in every account; it turns organization mode on.
 const envExecutionRoleName = "EXECUTION_ROLE_NAME"
 
 func main() {
@@ -45,9 +46,18 @@ func main() {
 		lambda.Start(rh.Handle)
 		return
 	}
+	var org *organization
+	if name := os.Getenv(envExecutionRoleName); name != "" {
+		// The Organizations client exists only in an organization deployment.
+		if org, err = newOrganization(name, cfg.Region, organizations.NewFromConfig(cfg)); err != nil {
+			logger.Error("organization deployment", slog.String("error", err.Error()))
+			os.Exit(1)
+		}
+	}
 	h := &handler{
 		region:         cfg.Region,
 		clients:        newClientFactory(cfg).clientsFor,
+		org:            org,
 		log:            logger,
 		putAttempts:    defaultPutAttempts,
 		putBackoff:     defaultPutBackoff,

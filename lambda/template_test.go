@@ -286,7 +286,7 @@ func TestTemplateRoles(t *testing.T) {
 		},
 		{
 			name: "organization function", path: orgRolesTemplatePath, roleID: cfnFunctionRoleID,
-			want: cfnRoleWant{logs: cfnLogsEveryRegion, assumeRole: cfnAssumeAlways},
+			want: cfnRoleWant{evaluation: organizationActions(), logs: cfnLogsEveryRegion, assumeRole: cfnAssumeAlways},
 		},
 		{
 			name: "member account", path: memberRoleTemplatePath, roleID: "ExecutionRole",
@@ -709,12 +709,19 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 		},
 		{
 			name: "organization function: reads directly", path: orgRolesTemplatePath, roleID: cfnFunctionRoleID,
-			want:   cfnRoleWant{logs: cfnLogsEveryRegion, assumeRole: cfnAssumeAlways},
+			want:   cfnRoleWant{evaluation: organizationActions(), logs: cfnLogsEveryRegion, assumeRole: cfnAssumeAlways},
 			mutate: addAction("Logs", actionDescribeVPCs),
 		},
 		{
+			name: "organization function: cannot list the organization's accounts", path: orgRolesTemplatePath, roleID: cfnFunctionRoleID,
+			want: cfnRoleWant{evaluation: organizationActions(), logs: cfnLogsEveryRegion, assumeRole: cfnAssumeAlways},
+			mutate: func(t *testing.T, tpl cfnNode) {
+				*cfnFindStatement(t, tpl, "ListOrganizationAccounts").get("Action").Node = *yamlScalar("organizations:DescribeOrganization")
+			},
+		},
+		{
 			name: "organization function: logs in one Region only", path: orgRolesTemplatePath, roleID: cfnFunctionRoleID,
-			want: cfnRoleWant{logs: cfnLogsEveryRegion, assumeRole: cfnAssumeAlways},
+			want: cfnRoleWant{evaluation: organizationActions(), logs: cfnLogsEveryRegion, assumeRole: cfnAssumeAlways},
 			mutate: func(t *testing.T, tpl cfnNode) {
 				res := cfnFindStatement(t, tpl, "Logs").get("Resource")
 				res.Value = strings.Replace(res.Value, ":logs:*:", ":logs:${AWS::Region}:", 1)

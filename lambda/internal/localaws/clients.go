@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 )
 
 // AWSConfig returns an SDK configuration for the local servers: region and static test
@@ -23,6 +24,12 @@ func AWSConfig(ctx context.Context, region string, optFns ...func(*config.LoadOp
 // EC2Client returns an EC2 client that sends its calls to url (a Moto's URL or ServerURL).
 func EC2Client(cfg aws.Config, url string) *ec2.Client {
 	return ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+// OrganizationsClient returns an AWS Organizations client that sends its calls to url (an
+// Organizations fake's URL).
+func OrganizationsClient(cfg aws.Config, url string) *organizations.Client {
+	return organizations.NewFromConfig(cfg, func(o *organizations.Options) { o.BaseEndpoint = aws.String(url) })
 }
 
 // ConfigClient returns an AWS Config client that sends its calls to url (a ConfigService's URL).

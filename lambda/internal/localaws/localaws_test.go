@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	cfgtypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
@@ -417,4 +418,71 @@ func TestFindToolReportsWhatIsMissing(t *testing.T) {
 	_, err = FindRuntimeEmulator()
 	require.True(t, IsMissing(err))
 	assert.Contains(t, err.Error(), "aws-lambda-rie not found")
+}
+
+func TestOrganizationsPagesAndValidatesLikeAWS(t *testing.T) {
+	accounts := make([]string, 45)
+	for i := range accounts {
+		accounts[i] = fmt.Sprintf("%012d", 100000000000+i)
+	}
+	org := StartOrganizations("o-abcdefghij", accounts...)
+	t.Cleanup(org.Stop)
+	api := OrganizationsClient(testConfig(t), org.URL)
+
+	list := func(t *testing.T, in *organizations.ListAccountsInput) ([]string, int) {
+		t.Helper()
+		org.Reset()
+		var ids []string
+		pages := organizations.NewListAccountsPaginator(api, in)
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(t.Context())
+			require.NoError(t, err)
+			for _, a := range page.Accounts {
+				ids = append(ids, aws.ToString(a.Id))
+				assert.Equal(t, "arn:aws:organizations::"+accounts[0]+":account/o-abcdefghij/"+aws.ToString(a.Id), aws.ToString(a.Arn))
+			}
+		}
+		return ids, org.Operations()["ListAccounts"]
+	}
+	ids, calls := list(t, &organizations.ListAccountsInput{})
+	assert.Equal(t, accounts, ids)
+	assert.Equal(t, 3, calls, "pages of at most 20, AWS's MaxResults limit")
+	ids, calls = list(t, &organizations.ListAccountsInput{MaxResults: aws.Int32(7)})
+	assert.Equal(t, accounts, ids)
+	assert.Equal(t, 7, calls)
+
+	// AWS's bounds: MaxResults 1 to 20, a NextToken from a previous answer.
+	for _, n := range []int32{0, 21} {
+		_, err := api.ListAccounts(t.Context(), &organizations.ListAccountsInput{MaxResults: aws.Int32(n)})
+		assert.Equal(t, "InvalidInputException", errorCode(err), "MaxResults %d", n)
+	}
+	for _, token := range []string{"x", "0", "45", "-1"} {
+		_, err := api.ListAccounts(t.Context(), &organizations.ListAccountsInput{NextToken: aws.String(token)})
+		assert.Equal(t, "InvalidInputException", errorCode(err), "NextToken %q", token)
+	}
+
+	t.Run("no organization", func(t *testing.T) {
+		org.SetAccounts()
+		t.Cleanup(func() { org.SetAccounts(accounts...) })
+		_, err := api.ListAccounts(t.Context(), &organizations.ListAccountsInput{})
+		assert.Equal(t, "AWSOrganizationsNotInUseException", errorCode(err))
+	})
+
+	t.Run("faults and calls are recorded", func(t *testing.T) {
+		org.Reset()
+		org.OnCall(func(op string, n int) *Fault {
+			if n == 1 {
+				return &Fault{Code: "AccessDeniedException"}
+			}
+			return nil
+		})
+		_, err := api.ListAccounts(t.Context(), &organizations.ListAccountsInput{})
+		assert.Equal(t, "AccessDeniedException", errorCode(err))
+		_, err = api.ListAccounts(t.Context(), &organizations.ListAccountsInput{MaxResults: aws.Int32(5)})
+		require.NoError(t, err)
+		calls := org.Calls()
+		require.Len(t, calls, 2)
+		assert.Equal(t, &ListAccountsInput{MaxResults: 5}, calls[1].Input)
+		assert.Equal(t, http.StatusOK, calls[1].Status)
+	})
 }
