@@ -36,9 +36,11 @@ const (
 
 // The failures the annotations name, after the endpoint's ID.
 const (
-	ptestNoHTTPS     = " has no security group allowing TCP 443 from the VPC"
-	ptestNoDNS       = " has private DNS disabled"
-	ptestFullAccess  = " has a full-access policy"
+	ptestNoHTTPS    = " has no security group allowing TCP 443 from the VPC"
+	ptestNoDNS      = " has private DNS disabled"
+	ptestFullAccess = " has a full-access policy"
+	// ptestS3Policy is an endpoint policy narrower than full access to S3.
+	ptestS3Policy    = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::my-bucket/*"}]}`
 	ptestNoQualifier = "No qualifying Interface endpoint for " + itestEC2 + ": "
 	// ptestPasses follows the ID of an endpoint that passed, before the checks it passed.
 	ptestPasses = " (" + itestEC2 + ") is an available Interface endpoint (passes "
@@ -802,4 +804,35 @@ func TestPracticeHTTPSFromGroupOfAnotherVPC(t *testing.T) {
 		assert.Equal(t, wantHub.annotation[0], ptestReportedVPC(t, r, v.ID).Annotation)
 		assert.Equal(t, string(rule.NonCompliant), ptestReportedVPC(t, r, v.ID).Compliance)
 	})
+}
+
+// TestPracticeGatewayEndpoints: for a service that offers Gateway endpoints (s3, dynamodb), an
+// available one counts, as it does for the managed rule vpc-endpoint-enabled; the checks that
+// only an Interface endpoint can pass (private DNS, AZs, security groups) do not apply to it,
+// the policy check does. EC2 offers none, so an EC2.10 verdict is unchanged.
+func TestPracticeGatewayEndpoints(t *testing.T) {
+	r := itestSetup(t)
+	s3 := "com.amazonaws.us-east-1.s3"
+	gateway := func(policy string) localaws.EndpointSpec {
+		return localaws.EndpointSpec{Service: s3, Type: types.VpcEndpointTypeGateway, Policy: policy}
+	}
+	vpcs := r.seedVPCs(t,
+		localaws.VPCSpec{Name: "s3-gateway", Endpoints: []localaws.EndpointSpec{gateway(ptestS3Policy)}},
+		localaws.VPCSpec{Name: "s3-gateway-full-access", Endpoints: []localaws.EndpointSpec{gateway("")}},
+		localaws.VPCSpec{Name: "ec2-gateway", Endpoints: []localaws.EndpointSpec{{Service: itestEC2, Type: types.VpcEndpointTypeGateway}}},
+	)
+	ep := func(name string) string { return vpcs[name].Endpoints[0].ID }
+	params := `{"serviceNames":"s3","requirePrivateDns":"true","minAvailabilityZones":"2","requireHttpsFromVpc":"true","forbidFullAccessPolicy":"true"}`
+
+	ptestRun(t, r, itestScheduled(t, itestSweepTime, params))
+	assert.Equal(t, localaws.Evaluation{
+		ResourceType: rule.ResourceTypeVPC, ResourceID: vpcs["s3-gateway"].ID, Compliance: string(rule.Compliant), OrderingTime: itestSweepTime,
+		Annotation: ep("s3-gateway") + " (" + s3 + ") is an available Gateway endpoint (passes scoped policy).",
+	}, ptestReportedVPC(t, r, vpcs["s3-gateway"].ID))
+	assert.Equal(t, "No qualifying Interface or Gateway endpoint for "+s3+": "+ep("s3-gateway-full-access")+ptestFullAccess+".",
+		ptestReportedVPC(t, r, vpcs["s3-gateway-full-access"].ID).Annotation)
+
+	ptestRun(t, r, itestScheduled(t, itestSweepTime, ""))
+	assert.Equal(t, ptestNoQualifier+ep("ec2-gateway")+" is type Gateway, not Interface.", ptestReportedVPC(t, r, vpcs["ec2-gateway"].ID).Annotation,
+		"EC2 offers no Gateway endpoint")
 }

@@ -54,10 +54,16 @@ func (e *evaluator) practiceFailures(vpc VPC, ep Endpoint, svc Service) []string
 			out = append(out, fmt.Sprintf("spans %d %s (needs %d)", n, unit, p.MinAvailabilityZones))
 		}
 	}
-	if p.ForbidFullAccessPolicy && e.fullAccess(ep.PolicyDocument, svc) {
-		out = append(out, "has a full-access policy")
+	return append(out, e.policyFailures(ep, svc)...)
+}
+
+// policyFailures lists the policy check's failure of ep, if it is on and fails: the one practice
+// check that applies to Gateway endpoints too.
+func (e *evaluator) policyFailures(ep Endpoint, svc Service) []string {
+	if e.p.ForbidFullAccessPolicy && e.fullAccess(ep.PolicyDocument, svc) {
+		return []string{"has a full-access policy"}
 	}
-	return out
+	return nil
 }
 
 // countAZs returns how many distinct, known Availability Zones the endpoint's subnets are in.

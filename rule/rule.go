@@ -228,15 +228,32 @@ func (e *evaluator) evaluateService(vpc VPC, svc Service, endpoints []Endpoint) 
 		}
 		failures := e.endpointFailures(vpc, ep, svc)
 		if len(failures) == 0 {
-			return serviceVerdict{ok: true, text: ep.ID + " (" + ep.ServiceName + ") is an available Interface endpoint" + checkedSuffix(e.p) + "."}
+			kind, checked := "Interface", e.p
+			if isGateway(ep, svc) {
+				// Of the practice checks, only the policy check applies to a Gateway endpoint.
+				kind, checked = "Gateway", Params{ForbidFullAccessPolicy: e.p.ForbidFullAccessPolicy}
+			}
+			return serviceVerdict{ok: true, text: ep.ID + " (" + ep.ServiceName + ") is an available " + kind + " endpoint" + checkedSuffix(checked) + "."}
 		}
 		problems = append(problems, ep.ID+" "+strings.Join(failures, ", "))
 	}
 	want := svc.FullName(e.s.Region)
+	if svc.OffersGateway() {
+		if len(problems) == 0 {
+			return serviceVerdict{text: "No Interface or Gateway endpoint for " + want + ": create a Gateway endpoint, or an Interface one with private DNS in subnets of several AZs."}
+		}
+		return serviceVerdict{text: "No qualifying Interface or Gateway endpoint for " + want + ": " + strings.Join(problems, "; ") + "."}
+	}
 	if len(problems) == 0 {
 		return serviceVerdict{text: noEndpointLead + want + ": create one with private DNS in subnets of several AZs."}
 	}
 	return serviceVerdict{text: "No qualifying Interface endpoint for " + want + ": " + strings.Join(problems, "; ") + "."}
+}
+
+// isGateway reports whether ep is a Gateway endpoint of a service that offers them: one that can
+// count, with the checks that apply to it.
+func isGateway(ep Endpoint, svc Service) bool {
+	return svc.OffersGateway() && strings.EqualFold(ep.Type, "Gateway")
 }
 
 // checkedSuffix names the optional checks an endpoint passed, so a COMPLIANT annotation says
@@ -264,7 +281,12 @@ func checkedSuffix(p Params) string {
 // endpointFailures lists, most important first, why ep does not qualify; none means it does.
 func (e *evaluator) endpointFailures(vpc VPC, ep Endpoint, svc Service) []string {
 	var out []string
-	if !strings.EqualFold(ep.Type, "Interface") {
+	gateway := isGateway(ep, svc)
+	switch {
+	case gateway, strings.EqualFold(ep.Type, "Interface"):
+	case svc.OffersGateway():
+		out = append(out, "is type "+orUnknown(ep.Type)+", not Interface or Gateway")
+	default:
 		out = append(out, "is type "+orUnknown(ep.Type)+", not Interface")
 	}
 	if !strings.EqualFold(ep.State, "available") {
@@ -273,6 +295,11 @@ func (e *evaluator) endpointFailures(vpc VPC, ep Endpoint, svc Service) []string
 	if len(out) > 0 {
 		// A wrong type or an unusable state is the whole story; further checks would be noise.
 		return out
+	}
+	if gateway {
+		// A Gateway endpoint is a route, not network interfaces: it has no private DNS, subnets
+		// or security groups. Its policy applies as an Interface endpoint's does.
+		return e.policyFailures(ep, svc)
 	}
 	return e.practiceFailures(vpc, ep, svc)
 }

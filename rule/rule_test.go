@@ -35,6 +35,19 @@ func interfaceEndpoint(id, serviceName, state string) rule.Endpoint {
 	return rule.Endpoint{ID: id, VPCID: testVPCID, ServiceName: serviceName, Type: "Interface", State: state}
 }
 
+// gatewayEndpoint returns an endpoint of testVPCID of type Gateway, or GatewayLoadBalancer for
+// an ID ending in "glb".
+func gatewayEndpoint(id, serviceName, state, policy string) rule.Endpoint {
+	ep := rule.Endpoint{ID: id, VPCID: testVPCID, ServiceName: serviceName, Type: "Gateway", State: state, PolicyDocument: policy}
+	if strings.HasSuffix(id, "glb") {
+		ep.Type = "GatewayLoadBalancer"
+	}
+	return ep
+}
+
+// scopedS3Policy is an endpoint policy narrower than full access to S3.
+const scopedS3Policy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::my-bucket/*"}]}`
+
 // parseParams parses raw for testRegion; a test whose parameters do not parse is itself wrong.
 func parseParams(t *testing.T, raw string) rule.Params {
 	t.Helper()
@@ -173,6 +186,68 @@ func TestEvaluate(t *testing.T) {
 			vpc:       testVPC(),
 			endpoints: []rule.Endpoint{gateway},
 			want:      vpcResult(rule.NonCompliant, "No qualifying Interface endpoint for com.amazonaws.us-east-1.ec2: vpce-0gateway is type Gateway, not Interface."),
+		},
+		{
+			// The managed rule vpc-endpoint-enabled counts a Gateway endpoint for the services
+			// that offer one; AWS CDK's GatewayVpcEndpointAwsService lists s3, dynamodb and
+			// s3express.
+			name:      "Gateway endpoint counts for s3",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{gatewayEndpoint("vpce-0s3gw", "com.amazonaws.us-east-1.s3", "available", "")},
+			params:    `{"serviceNames": "s3"}`,
+			want:      vpcResult(rule.Compliant, "vpce-0s3gw (com.amazonaws.us-east-1.s3) is an available Gateway endpoint."),
+		},
+		{
+			// Private DNS, AZs and security groups are an Interface endpoint's; a Gateway
+			// endpoint has none and is not held to them. The policy check applies.
+			name:      "Interface-only checks do not apply to a Gateway endpoint, the policy check does",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{gatewayEndpoint("vpce-0s3gw", "com.amazonaws.us-east-1.s3", "available", scopedS3Policy)},
+			params:    `{"serviceNames": "s3", "requirePrivateDns": "true", "minAvailabilityZones": "2", "requireHttpsFromVpc": "true", "forbidFullAccessPolicy": "true"}`,
+			want:      vpcResult(rule.Compliant, "vpce-0s3gw (com.amazonaws.us-east-1.s3) is an available Gateway endpoint (passes scoped policy)."),
+		},
+		{
+			name:      "a Gateway endpoint with a full-access policy fails the policy check",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{gatewayEndpoint("vpce-0s3gw", "com.amazonaws.us-east-1.s3", "available", "")},
+			params:    `{"serviceNames": "s3", "requirePrivateDns": "true", "forbidFullAccessPolicy": "true"}`,
+			want:      vpcResult(rule.NonCompliant, "No qualifying Interface or Gateway endpoint for com.amazonaws.us-east-1.s3: vpce-0s3gw has a full-access policy."),
+		},
+		{
+			name:      "a pending Gateway endpoint does not count",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{gatewayEndpoint("vpce-0ddbgw", "com.amazonaws.us-east-1.dynamodb", "pending", "")},
+			params:    `{"serviceNames": "dynamodb"}`,
+			want:      vpcResult(rule.NonCompliant, "No qualifying Interface or Gateway endpoint for com.amazonaws.us-east-1.dynamodb: vpce-0ddbgw is pending."),
+		},
+		{
+			name:   "no endpoint for a service that offers Gateway endpoints",
+			vpc:    testVPC(),
+			params: `{"serviceNames": "dynamodb"}`,
+			want: vpcResult(rule.NonCompliant, "No Interface or Gateway endpoint for com.amazonaws.us-east-1.dynamodb: "+
+				"create a Gateway endpoint, or an Interface one with private DNS in subnets of several AZs."),
+		},
+		{
+			name:      "an Interface endpoint for s3 is held to the Interface checks",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0s3if", "com.amazonaws.us-east-1.s3", "available")},
+			params:    `{"serviceNames": "s3", "requirePrivateDns": "true"}`,
+			want:      vpcResult(rule.NonCompliant, "No qualifying Interface or Gateway endpoint for com.amazonaws.us-east-1.s3: vpce-0s3if has private DNS disabled."),
+		},
+		{
+			name:      "a Gateway Load Balancer endpoint is neither",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{gatewayEndpoint("vpce-0glb", "com.amazonaws.us-east-1.s3", "available", "")},
+			params:    `{"serviceNames": "s3"}`,
+			want:      vpcResult(rule.NonCompliant, "No qualifying Interface or Gateway endpoint for com.amazonaws.us-east-1.s3: vpce-0glb is type GatewayLoadBalancer, not Interface or Gateway."),
+		},
+		{
+			name:      "a Gateway endpoint for s3 and an Interface one for ec2",
+			vpc:       testVPC(),
+			endpoints: []rule.Endpoint{gatewayEndpoint("vpce-0s3gw", "com.amazonaws.us-east-1.s3", "available", ""), interfaceEndpoint("vpce-0ec2", ec2Service, "available")},
+			params:    `{"serviceNames": "ec2, s3"}`,
+			want: vpcResult(rule.Compliant, "vpce-0ec2 (com.amazonaws.us-east-1.ec2) is an available Interface endpoint. "+
+				"vpce-0s3gw (com.amazonaws.us-east-1.s3) is an available Gateway endpoint."),
 		},
 		{
 			name: "endpoint without type or state is reported as unknown",

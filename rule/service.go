@@ -89,6 +89,14 @@ var (
 	regionName = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$`)
 )
 
+// gatewayServices are the services that offer Gateway endpoints besides Interface ones (AWS
+// CDK's GatewayVpcEndpointAwsService: DYNAMODB, S3, S3_EXPRESS). EC2 offers none.
+var gatewayServices = []string{"s3", "dynamodb", "s3express"}
+
+// OffersGateway reports whether s offers Gateway endpoints, which then count for it as they do
+// for the managed rule vpc-endpoint-enabled.
+func (s Service) OffersGateway() bool { return slices.Contains(gatewayServices, s.Name) }
+
 // partitionPrefix returns the other endpoint service name prefix of region's partition, or ""
 // when the partition uses only com.amazonaws.
 func partitionPrefix(region string) string {
