@@ -394,6 +394,21 @@ func TestMotoFront(t *testing.T) {
 	_, err = sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(m.URL) }).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
 	assert.Equal(t, "AccessDenied", errorCode(err))
 
+	// A Delay holds the call, then serves it: never sooner than the delay.
+	m.OnCall(func(op string, _ int) *Fault { return &Fault{Delay: 200 * time.Millisecond} })
+	start := time.Now()
+	_, err = api.DescribeVpcs(t.Context(), &ec2.DescribeVpcsInput{})
+	require.NoError(t, err, "a delay alone is no error")
+	assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond)
+
+	// A JSON-protocol call is recorded by the operation of its X-Amz-Target header.
+	m.OnCall(nil)
+	m.ResetCalls()
+	_, err = organizations.NewFromConfig(cfg, func(o *organizations.Options) { o.BaseEndpoint = aws.String(m.URL) }).
+		ListAccounts(t.Context(), &organizations.ListAccountsInput{})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"ListAccounts": 1}, m.Counts())
+
 	require.NoError(t, m.Reset(t.Context()))
 	assert.Empty(t, m.Counts())
 	vpcs, err := api.DescribeVpcs(t.Context(), &ec2.DescribeVpcsInput{})

@@ -173,12 +173,20 @@ func (m *Moto) serveFront(proxy http.Handler) http.Handler {
 			values = q
 		}
 		op := values.Get("Action")
+		if t := r.Header.Get("X-Amz-Target"); op == "" && t != "" {
+			// A JSON-protocol service (Organizations): the operation is in the target header.
+			// Faults are answered in the query protocol's shape, so inject them on query calls.
+			op = trimOp(t)
+		}
 		if op == "" {
 			op = r.Method + " " + r.URL.Path
 		}
 		i, fault := m.rec.begin(op, values, r.Header)
 		sw := m.rec.writer(w, i)
 		var code string
+		if fault != nil && fault.Delay > 0 {
+			delay(r, m.stopping, fault.Delay)
+		}
 		switch {
 		case fault != nil && fault.Hang:
 			hang(r, m.stopping)

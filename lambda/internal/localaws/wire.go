@@ -63,6 +63,9 @@ type Fault struct {
 	// Hang holds the request open, answering nothing, until the client gives up or the server
 	// stops: an endpoint that does not answer.
 	Hang bool
+	// Delay holds the request this long before it is answered (served, or with the fault's
+	// error): the round trip of a real AWS endpoint, which local servers answer without.
+	Delay time.Duration
 	// RefuseEvaluations, on a PutEvaluations call to the Config fake that is otherwise served,
 	// answers the first RefuseEvaluations evaluations of the call (all, if it is larger) as
 	// FailedEvaluations and does not store them.
@@ -235,6 +238,17 @@ func (w *statusWriter) Flush() {
 
 // hang blocks until the request is abandoned by its client or stopping closes, then drops the
 // connection without an answer.
+// delay waits d, or less if the client gives up or the server stops.
+func delay(r *http.Request, stopping <-chan struct{}, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	case <-stopping:
+	}
+}
+
 func hang(r *http.Request, stopping <-chan struct{}) {
 	select {
 	case <-r.Context().Done():
