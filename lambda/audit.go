@@ -3,61 +3,64 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"text/tabwriter"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
 
-// auditReport is the audit's result, as its JSON output writes it.
-type auditReport struct {
-	Region    string        `json:"region"`
-	AccountID string        `json:"accountId"`
-	Results   []auditResult `json:"results"`
-	Summary   auditSummary  `json:"summary"`
-}
-
-type auditResult struct {
-	VPCID      string          `json:"vpcId"`
-	Compliance rule.Compliance `json:"compliance"`
-	Annotation string          `json:"annotation"`
-}
-
-type auditSummary struct {
-	VPCs          int `json:"vpcs"`
-	Compliant     int `json:"compliant"`
-	NonCompliant  int `json:"nonCompliant"`
-	NotApplicable int `json:"notApplicable"`
-}
+// defaultParallel is how many targets (account and region pairs) the audit reads at once: enough
+// to hide the latency of a region, few enough to stay under the EC2 API's request rates.
+const defaultParallel = 8
 
 // auditOptions are the audit command's flags, parsed.
 type auditOptions struct {
-	region string
-	output string
-	rules  *paramFlags
+	region       string   // the home region: STS, Organizations, DescribeRegions, and the default target
+	regions      []string // regions to audit; ["all"] for every enabled region of each account
+	profile      string
+	accounts     []string
+	organization bool
+	parallel     int
+	output       string
+	outputFile   string
+	rules        *paramFlags
 }
 
 // errAuditHelp is returned by parseAuditArgs for --help, after printing the help.
 var errAuditHelp = errors.New("help requested")
 
-// parseAuditArgs reads the audit's flags. It checks the rule parameters' values for region
-// (the default region when empty), before any AWS call; help goes to stdout.
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// allRegions is the --regions value for every region enabled in each account.
+const allRegions = "all"
+
+// parseAuditArgs reads the audit's flags and checks them, the rule parameters' values included,
+// before any AWS call; help goes to stdout.
 func parseAuditArgs(prog string, args []string, stdout io.Writer) (auditOptions, error) {
-	var o auditOptions
+	o := auditOptions{rules: newParamFlags()}
 	own := pflag.NewFlagSet("audit", pflag.ContinueOnError)
 	own.SortFlags = false
-	own.StringVar(&o.region, "region", "", "AWS region to audit (default: from the AWS configuration, e.g. AWS_REGION)")
-	own.StringVar(&o.output, "output", "table", "output format: table or json")
-	o.rules = newParamFlags()
+	var regions, accounts string
+	own.StringVar(&regions, "regions", "", "regions to audit: `r1,r2`, or all for every region enabled in each account (default: --region)")
+	own.StringVar(&o.region, "region", "", "the region of the STS and Organizations calls, and to audit without --regions (default: from the AWS configuration)")
+	own.StringVar(&o.profile, "profile", "", "the named profile of the AWS configuration to use")
+	own.StringVar(&accounts, "accounts", "", "accounts to audit, `id,id`, each through --role-name (default: the caller's account)")
+	own.BoolVar(&o.organization, "organization", false, "audit every active account of the organization (organizations:ListAccounts), each through --role-name")
+	own.IntVar(&o.parallel, "parallel", defaultParallel, "targets (account and region) audited at once")
+	own.StringVar(&o.output, "output", "table", "output format: "+strings.Join(slices.Sorted(maps.Keys(auditFormats())), ", "))
+	own.StringVar(&o.outputFile, "output-file", "", "write the output to this file instead of stdout")
 	fs := pflag.NewFlagSet(prog+" audit", pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard)
@@ -66,10 +69,7 @@ func parseAuditArgs(prog string, args []string, stdout io.Writer) (auditOptions,
 	fs.AddFlagSet(o.rules.fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, "Usage: %s audit [flags]\n\n", prog)
-			fmt.Fprintln(stdout, "Evaluates every VPC of a region with your credentials, as the rule would, and changes nothing.")
-			fmt.Fprintln(stdout, "Exit status: 0 all VPCs pass, 1 some VPC is NON_COMPLIANT, 2 the audit could not run.")
-			fmt.Fprintf(stdout, "\nFlags:\n%s\nRule parameters (each flag stands for the rule parameter of the same name):\n%s", own.FlagUsages(), o.rules.fs.FlagUsages())
+			printAuditHelp(stdout, prog, own, o.rules.fs)
 			return o, errAuditHelp
 		}
 		return o, fmt.Errorf("%w\nRun '%s audit --help' for the flags", err, prog)
@@ -77,18 +77,82 @@ func parseAuditArgs(prog string, args []string, stdout io.Writer) (auditOptions,
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if o.output != "table" && o.output != "json" {
-		return o, fmt.Errorf("invalid value %q for --output: use table or json", o.output)
+	if _, ok := auditFormats()[o.output]; !ok {
+		return o, fmt.Errorf("invalid value %q for --output: use %s", o.output, strings.Join(slices.Sorted(maps.Keys(auditFormats())), ", "))
 	}
-	if _, err := o.rules.params(cmp.Or(o.region, "us-east-1")); err != nil {
+	if o.parallel < 1 {
+		return o, fmt.Errorf("invalid value %d for --parallel: at least 1", o.parallel)
+	}
+	if o.region != "" && !regionPattern.MatchString(o.region) {
+		return o, fmt.Errorf("invalid value %q for --region: not a region name such as us-east-1", o.region)
+	}
+	var err error
+	if o.regions, err = splitFlagList("regions", regions, func(r string) bool { return r == allRegions || regionPattern.MatchString(r) }, "a region name such as us-east-1, or all"); err != nil {
 		return o, err
+	}
+	if slices.Contains(o.regions, allRegions) && len(o.regions) > 1 {
+		return o, errors.New("invalid value for --regions: all stands alone")
+	}
+	if o.accounts, err = splitFlagList("accounts", accounts, accountIDPattern.MatchString, "a 12-digit account ID"); err != nil {
+		return o, err
+	}
+	p, err := o.rules.params(cmp.Or(o.region, "us-east-1"))
+	if err != nil {
+		return o, err
+	}
+	roleFlag := "--" + paramFlagName(rule.ParamExecutionRoleName)
+	switch {
+	case o.organization && len(o.accounts) > 0:
+		return o, errors.New("--accounts and --organization: give one of them")
+	case (o.organization || len(o.accounts) > 0) && p.ExecutionRoleName == "":
+		return o, fmt.Errorf("--accounts and --organization need %s: the role to assume in each account", roleFlag)
+	case !o.organization && len(o.accounts) == 0 && p.ExecutionRoleName != "":
+		return o, fmt.Errorf("%s needs --accounts or --organization: the accounts to assume it in", roleFlag)
 	}
 	return o, nil
 }
 
-// runAudit evaluates every VPC of a region with the caller's credentials and prints the result.
-// It only reads (Describe calls and sts:GetCallerIdentity) and returns the exit code: 1 when any
-// VPC is NON_COMPLIANT, 2 when the audit could not run.
+func printAuditHelp(w io.Writer, prog string, own, rules *pflag.FlagSet) {
+	fmt.Fprintf(w, `Usage: %[1]s audit [flags]
+
+Evaluates every VPC of the given accounts and regions with your credentials, as the rule would, and
+changes nothing: it only reads (EC2 Describe calls, sts:GetCallerIdentity, sts:AssumeRole with
+--role-name, organizations:ListAccounts with --organization).
+
+Exit status: 0 every VPC passes, 1 some VPC is NON_COMPLIANT, 2 some target (an account and
+region) could not be audited, after every result that could, or the flags are wrong.
+
+Examples:
+  %[1]s audit --region us-east-1
+  %[1]s audit --regions all --require-private-dns --output json --output-file audit.json
+  %[1]s audit --organization --role-name SecurityAudit --regions us-east-1,eu-west-1 --output csv
+
+Flags:
+%[2]s
+Rule parameters (each flag stands for the rule parameter of the same meaning and accepts its values):
+%[3]s`, prog, own.FlagUsages(), rules.FlagUsages())
+}
+
+// splitFlagList splits a comma-separated flag value, each item checked by valid.
+func splitFlagList(flag, value string, valid func(string) bool, want string) ([]string, error) {
+	if strings.TrimSpace(value) == "" {
+		return nil, nil
+	}
+	var out []string
+	for item := range strings.SplitSeq(value, ",") {
+		item = strings.TrimSpace(item)
+		if !valid(item) {
+			return nil, fmt.Errorf("invalid value for --%s: item %q is not %s", flag, item, want)
+		}
+		if !slices.Contains(out, item) {
+			out = append(out, item)
+		}
+	}
+	return out, nil
+}
+
+// runAudit audits the targets the flags name and prints the report. It returns the exit code:
+// 1 when some VPC is NON_COMPLIANT, 2 when some target failed or the audit could not run.
 func runAudit(ctx context.Context, prog string, args []string, stdout, stderr io.Writer) int {
 	o, err := parseAuditArgs(prog, args, stdout)
 	if errors.Is(err, errAuditHelp) {
@@ -98,83 +162,93 @@ func runAudit(ctx context.Context, prog string, args []string, stdout, stderr io
 		fmt.Fprintf(stderr, "%s audit: %v\n", prog, err)
 		return exitFailed
 	}
-	region, output, rules := &o.region, &o.output, o.rules
 	var opts []func(*config.LoadOptions) error
-	if *region != "" {
-		opts = append(opts, config.WithRegion(*region))
+	if o.region != "" {
+		opts = append(opts, config.WithRegion(o.region))
+	}
+	if o.profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.profile))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err == nil && cfg.Region == "" {
-		err = errNoRegion
+		err = errors.New("no AWS region configured: give --region or set AWS_REGION")
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s audit: load AWS configuration: %v\n", prog, err)
 		return exitFailed
 	}
-	p, err := rules.params(cfg.Region)
+	a := &auditor{
+		cfg:      cfg,
+		opts:     o,
+		progress: progressFunc(stderr),
+		now:      time.Now,
+	}
+	report, err := a.run(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s audit: %v\n", prog, err)
 		return exitFailed
 	}
-	report, err := audit(ctx, cfg, p)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s audit: %v\n", prog, err)
-		return exitFailed
+	for _, f := range report.Failures {
+		fmt.Fprintf(stderr, "%s audit: account %s, region %s: %s\n", prog, f.Account, cmp.Or(f.Region, "-"), f.Error)
 	}
-	if *output == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(report)
-	} else {
-		err = writeAuditTable(stdout, report)
-	}
-	if err != nil {
+	if err := writeReport(o, report, stdout); err != nil {
 		fmt.Fprintf(stderr, "%s audit: write output: %v\n", prog, err)
 		return exitFailed
 	}
-	if report.Summary.NonCompliant > 0 {
+	switch {
+	case len(report.Failures) > 0:
+		return exitFailed
+	case report.Summary.NonCompliant > 0:
 		return exitFinding
 	}
 	return exitOK
 }
 
-// audit reads the region and decides every VPC, with the same code the Lambda function runs.
-func audit(ctx context.Context, cfg aws.Config, p rule.Params) (auditReport, error) {
-	who, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+// writeReport writes the report in the chosen format to --output-file, or stdout.
+func writeReport(o auditOptions, report *auditReport, stdout io.Writer) error {
+	write := auditFormats()[o.output]
+	if o.outputFile == "" {
+		return write(stdout, report)
+	}
+	f, err := os.Create(o.outputFile)
 	if err != nil {
-		return auditReport{}, fmt.Errorf("identify the account (sts:GetCallerIdentity): %w", err)
-	}
-	scope := rule.Scope{Region: cfg.Region, AccountID: aws.ToString(who.Account)}
-	results, err := evaluateRegion(ctx, ec2.NewFromConfig(cfg), p, scope)
-	if err != nil {
-		return auditReport{}, err
-	}
-	report := auditReport{Region: scope.Region, AccountID: scope.AccountID, Results: make([]auditResult, 0, len(results))}
-	for _, r := range results {
-		report.Results = append(report.Results, auditResult{VPCID: r.ResourceID, Compliance: r.Compliance, Annotation: r.Annotation})
-		report.Summary.VPCs++
-		switch r.Compliance {
-		case rule.Compliant:
-			report.Summary.Compliant++
-		case rule.NonCompliant:
-			report.Summary.NonCompliant++
-		case rule.NotApplicable:
-			report.Summary.NotApplicable++
-		}
-	}
-	return report, nil
-}
-
-func writeAuditTable(w io.Writer, r auditReport) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VPC\tCOMPLIANCE\tANNOTATION")
-	for _, res := range r.Results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", res.VPCID, res.Compliance, res.Annotation)
-	}
-	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\n%s, account %s: %d VPCs, %d compliant, %d non-compliant, %d not applicable\n",
-		r.Region, r.AccountID, r.Summary.VPCs, r.Summary.Compliant, r.Summary.NonCompliant, r.Summary.NotApplicable)
-	return err
+	if err := write(f, report); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// progressFunc returns how the audit shows its progress: on stderr when it is a terminal,
+// rewriting one line; nowhere otherwise, so that logs and pipes get only the results.
+func progressFunc(stderr io.Writer) func(done, total int) {
+	f, ok := stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return func(done, total int) {
+		if done == total {
+			fmt.Fprint(f, "\r\033[K")
+			return
+		}
+		fmt.Fprintf(f, "\raudit: %d of %d targets done", done, total)
+	}
+}
+
+// paramFlagName returns the flag of the rule parameter name.
+func paramFlagName(name string) string {
+	spec, _ := rule.LookupParam(name)
+	return spec.Flag
+}
+
+// auditConfig returns cfg for region with creds.
+func auditConfig(cfg aws.Config, region string, creds aws.CredentialsProvider) aws.Config {
+	c := cfg.Copy()
+	c.Region = region
+	if creds != nil {
+		c.Credentials = creds
+	}
+	return c
 }

@@ -98,9 +98,9 @@ var version string
 
 // buildInfo is what identifies this build.
 type buildInfo struct {
-	Version   string // the release: set at build time, or the module version when installed with go install
-	Revision  string // the VCS revision, with "-dirty" for a modified tree, when the build recorded it
-	GoVersion string
+	Version   string `json:"version"`            // the release: set at build time, or the module version when installed with go install
+	Revision  string `json:"revision,omitempty"` // the VCS revision, with "-dirty" for a modified tree, when the build recorded it
+	GoVersion string `json:"goVersion"`
 }
 
 func (b buildInfo) String() string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -193,4 +194,23 @@ func mustJSON(t *testing.T, v any) string {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// TestAuditProgressOnlyOnATerminal: progress goes to stderr only when it is a terminal, so pipes,
+// files and CI logs get nothing but the results.
+func TestAuditProgressOnlyOnATerminal(t *testing.T) {
+	assert.Nil(t, progressFunc(&bytes.Buffer{}), "not a file")
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	require.NoError(t, err)
+	defer f.Close()
+	assert.Nil(t, progressFunc(f), "a regular file")
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+	assert.Nil(t, progressFunc(w), "a pipe")
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	defer null.Close()
+	assert.Nil(t, progressFunc(null), "a character device that is not a terminal")
 }

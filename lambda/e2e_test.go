@@ -5,12 +5,8 @@ package main
 // command of the same binary, run as a user would.
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"regexp"
 	"testing"
 	"time"
@@ -144,90 +140,6 @@ func TestEndToEndRuntime(t *testing.T) {
 		succeeded(t, body)
 		itestAssertEvaluations(t, itestReported(r.config), itestChangeTime, itestVPC(v.ID, rule.NonCompliant, noEC2))
 		assert.Equal(t, map[string]int{"DescribeVpcEndpoints": 1, "PutEvaluations": 1}, r.calls())
-	})
-}
-
-// e2eAuditReport is the audit command's JSON output, as a user's script would read it.
-type e2eAuditReport struct {
-	Region    string `json:"region"`
-	AccountID string `json:"accountId"`
-	Results   []struct {
-		VPCID      string `json:"vpcId"`
-		Compliance string `json:"compliance"`
-		Annotation string `json:"annotation"`
-	} `json:"results"`
-	Summary struct {
-		VPCs          int `json:"vpcs"`
-		Compliant     int `json:"compliant"`
-		NonCompliant  int `json:"nonCompliant"`
-		NotApplicable int `json:"notApplicable"`
-	} `json:"summary"`
-}
-
-func TestEndToEndAudit(t *testing.T) {
-	r := itestSetup(t)
-	bootstrap := e2eBootstrap(t)
-	vpcs := e2eEstate(t, r)
-	defaultVPC := r.defaultVPC(t)
-
-	// The audit runs with a user's environment: here test credentials, and EC2 and STS at moto.
-	// Config is the fake, to show that the audit never calls it.
-	run := func(t *testing.T, args ...string) (e2eAuditReport, int) {
-		t.Helper()
-		r.resetCalls()
-		cmd := exec.CommandContext(t.Context(), bootstrap, append([]string{"audit"}, args...)...)
-		cmd.Env = []string{
-			"PATH=" + os.Getenv("PATH"),
-			"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_EC2_METADATA_DISABLED=true",
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-			"AWS_ENDPOINT_URL_EC2=" + r.moto.URL, "AWS_ENDPOINT_URL_STS=" + r.moto.URL,
-			"AWS_ENDPOINT_URL_CONFIG_SERVICE=" + r.config.URL,
-		}
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		code := 0
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			code = exit.ExitCode()
-		} else {
-			require.NoError(t, err)
-		}
-		var report e2eAuditReport
-		require.NoError(t, json.Unmarshal(stdout.Bytes(), &report), "stdout: %s\nstderr: %s", stdout.String(), stderr.String())
-		assert.Empty(t, r.config.Calls(), "the audit calls no Config API")
-		assert.Equal(t, map[string]int{"GetCallerIdentity": 1, "DescribeVpcs": 1, "DescribeVpcEndpoints": 1}, r.moto.Operations())
-		return report, code
-	}
-	verdicts := func(report e2eAuditReport) map[string]string {
-		out := make(map[string]string)
-		for _, res := range report.Results {
-			out[res.VPCID] = res.Compliance
-		}
-		return out
-	}
-
-	t.Run("non-compliant VPCs fail the audit", func(t *testing.T) {
-		report, code := run(t, "--region", itestRegion, "--output", "json")
-		assert.Equal(t, 1, code, "exit code")
-		assert.Equal(t, itestRegion, report.Region)
-		assert.Equal(t, itestAccount, report.AccountID)
-		assert.Equal(t, map[string]string{
-			vpcs["compliant"].ID:        "COMPLIANT",
-			vpcs["no-endpoint"].ID:      "NON_COMPLIANT",
-			vpcs["ec2messages-only"].ID: "NON_COMPLIANT",
-			vpcs["endpoint-deleted"].ID: "NON_COMPLIANT",
-			defaultVPC:                  "NON_COMPLIANT",
-		}, verdicts(report))
-		assert.Equal(t, 5, report.Summary.VPCs)
-		assert.Equal(t, 4, report.Summary.NonCompliant)
-	})
-
-	t.Run("only compliant VPCs in scope pass", func(t *testing.T) {
-		report, code := run(t, "--region", itestRegion, "--output", "json", "--vpc-ids", vpcs["compliant"].ID)
-		assert.Equal(t, 0, code, "exit code")
-		assert.Equal(t, 1, report.Summary.Compliant)
-		assert.Equal(t, 4, report.Summary.NotApplicable)
 	})
 }
 

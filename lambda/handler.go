@@ -178,7 +178,7 @@ func sweep(ctx context.Context, c clients, req request, now func() time.Time) ([
 	// A VPC created after this instant may be missing from the listing yet hold a result of its
 	// own change event by the time Config's results are read: such a result is not stale.
 	listedAt := now()
-	results, err := evaluateRegion(ctx, c.ec2, req.params, req.scope())
+	_, results, err := evaluateRegion(ctx, c.ec2, req.params, req.scope())
 	if err != nil {
 		return nil, err
 	}
@@ -203,21 +203,22 @@ func sweep(ctx context.Context, c clients, req request, now func() time.Time) ([
 }
 
 // evaluateRegion reads every VPC of the region, the endpoints for p's services and the facts
-// their checks need, each as one paginated listing, and decides every VPC.
-func evaluateRegion(ctx context.Context, api ec2API, p rule.Params, s rule.Scope) ([]rule.Result, error) {
+// their checks need, each as one paginated listing, and decides every VPC. It returns the VPCs
+// read with their results.
+func evaluateRegion(ctx context.Context, api ec2API, p rule.Params, s rule.Scope) ([]rule.VPC, []rule.Result, error) {
 	vpcs, err := listVPCs(ctx, api, &ec2.DescribeVpcsInput{})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	endpoints, err := listEndpoints(ctx, api, p, s.Region, "")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	inv, err := loadInventory(ctx, api, p, endpoints, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return rule.EvaluateAll(vpcs, endpoints, inv, p, s), nil
+	return vpcs, rule.EvaluateAll(vpcs, endpoints, inv, p, s), nil
 }
 
 // change evaluates a configuration change: the changed VPC, or the VPC of a changed endpoint.

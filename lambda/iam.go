@@ -26,6 +26,14 @@ const (
 	actionListAccounts = "organizations:ListAccounts"
 )
 
+// The IAM actions the audit command calls with the user's credentials, besides the evaluation's
+// EC2 Describe actions, sts:AssumeRole (--role-name) and organizations:ListAccounts
+// (--organization); no template grants them (the user's own role does).
+const (
+	actionGetCallerIdentity = "sts:GetCallerIdentity"
+	actionDescribeRegions   = "ec2:DescribeRegions" // --regions all, in each account
+)
+
 // evaluationActions returns the actions the function needs in the account it evaluates, sorted.
 func evaluationActions() []string {
 	return []string{

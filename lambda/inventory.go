@@ -43,7 +43,7 @@ func listVPCs(ctx context.Context, api ec2API, in *ec2.DescribeVpcsInput) ([]rul
 }
 
 func vpcFromAPI(v types.Vpc) rule.VPC {
-	vpc := rule.VPC{ID: aws.ToString(v.VpcId), OwnerID: aws.ToString(v.OwnerId)}
+	vpc := rule.VPC{ID: aws.ToString(v.VpcId), OwnerID: aws.ToString(v.OwnerId), IsDefault: aws.ToBool(v.IsDefault)}
 	if c := aws.ToString(v.CidrBlock); c != "" {
 		vpc.CIDRBlocks = append(vpc.CIDRBlocks, c)
 	}

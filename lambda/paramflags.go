@@ -62,6 +62,20 @@ func (pf *paramFlags) params(region string) (rule.Params, error) {
 	return p, err
 }
 
+// given returns the rule parameters in effect, as ruleParameters would hold them: the text of
+// each flag given, and the default of each other parameter that has one.
+func (pf *paramFlags) given() map[string]string {
+	out := make(map[string]string)
+	for _, spec := range rule.ParamSpecs() {
+		if v, ok := pf.values[spec.Name]; ok && v.set {
+			out[spec.Name] = v.text
+		} else if spec.Default != "" && spec.AliasOf == "" {
+			out[spec.Name] = spec.Default
+		}
+	}
+	return out
+}
+
 // paramValue is the text of one rule-parameter flag.
 type paramValue struct {
 	kind rule.ParamKind

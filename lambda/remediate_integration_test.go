@@ -84,7 +84,7 @@ func rtestAudit(t *testing.T, r *itestRig, vpcID, params string) rule.Result {
 	p, err := rule.ParseParams(params, itestRegion)
 	require.NoError(t, err)
 	// Through the front, whose private DNS is AWS's (see localaws.Moto.EmulatePrivateDNS).
-	results, err := evaluateRegion(t.Context(), localaws.EC2Client(rtestConfig(t), r.moto.URL), p, rule.Scope{Region: itestRegion, AccountID: itestAccount})
+	_, results, err := evaluateRegion(t.Context(), localaws.EC2Client(rtestConfig(t), r.moto.URL), p, rule.Scope{Region: itestRegion, AccountID: itestAccount})
 	require.NoError(t, err)
 	for _, res := range results {
 		if res.ResourceID == vpcID {

@@ -34,6 +34,8 @@ type VPC struct {
 	// unused-VPC check needs them).
 	NetworkInterfaces []NetworkInterface
 	InterfacesKnown   bool
+	// IsDefault marks the region's default VPC; it is reported, never judged.
+	IsDefault bool
 }
 
 // Endpoint is what the rule needs to know about one VPC endpoint.
