@@ -10,7 +10,10 @@
 //     from sending that invocation to its answer, with the function's init and, apart, the
 //     emulator's own start;
 //   - warm invocation latency of the same event;
-//   - the deployment package: the zipped arm64 bootstrap that `make package` writes.
+//   - the deployment package: the zipped arm64 bootstrap that `make package` writes;
+//   - the audit command at organization scale: 20 accounts × 3 regions on one moto (whose
+//     AssumeRole credentials act in the role's account), --parallel 8 against --parallel 1 in
+//     the same run, and the API calls per target counted at moto.
 //
 // Run it with `make bench`, which provides the tools and the package first. It ends with a
 // verdict line, and exits with status 1 when a target is missed or a measurement could not be
@@ -23,6 +26,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -181,6 +185,13 @@ func run(ctx context.Context, zipPath string, coldRuns, warmInvokes int) (*table
 	}
 	t.rows = append(t.rows, rows...)
 
+	progress("audit: %d accounts × %d regions at --parallel 8 and --parallel 1", auditAccounts, len(auditRegions))
+	rows, err = auditScale(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t.rows = append(t.rows, rows...)
+
 	progress("deployment package: %s", zipPath)
 	r, err := packageSize(filepath.Join(root, zipPath))
 	if err != nil {
@@ -305,6 +316,110 @@ func sweepCalls(ctx context.Context, root string) ([]row, error) {
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("sweep call budget test logged no case:\n%s", out)
 	}
+	return rows, nil
+}
+
+// The audit's scale: accounts, each assumed through a role, times regions.
+const auditAccounts = 20
+
+var auditRegions = []string{"us-east-1", "eu-west-1", "ap-southeast-2"}
+
+// auditLatency is the round trip added to each call in the second audit measurement: about
+// what an EC2 or STS call takes from a machine in another region.
+const auditLatency = 50 * time.Millisecond
+
+// auditScale runs the built binary's audit of auditAccounts × auditRegions against moto, once
+// to warm moto up (it creates each account's default VPCs on first sight), then timed at
+// --parallel 1 and 8, and counts the API calls of one run.
+func auditScale(ctx context.Context) ([]row, error) {
+	moto, err := localaws.StartMoto(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer moto.Stop()
+	dir, err := os.MkdirTemp("", "ec2-vpc-endpoint-rule-bench-audit-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	bootstrap, err := localaws.BuildBootstrap(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	accounts := make([]string, auditAccounts)
+	for i := range accounts {
+		accounts[i] = fmt.Sprintf("1000000000%02d", i+1)
+	}
+	audit := func(parallel int) (time.Duration, error) {
+		cmd := exec.CommandContext(ctx, bootstrap, "audit", "--region", region,
+			"--regions", strings.Join(auditRegions, ","), "--accounts", strings.Join(accounts, ","),
+			"--role-name", "BenchAudit", "--parallel", strconv.Itoa(parallel), "--output", "json")
+		cmd.Env = []string{
+			"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_EC2_METADATA_DISABLED=true",
+			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+			"AWS_ENDPOINT_URL_EC2=" + moto.URL, "AWS_ENDPOINT_URL_STS=" + moto.URL,
+		}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		start := time.Now()
+		out, err := cmd.Output()
+		took := time.Since(start)
+		// Exit status 1 is the finding (moto's default VPCs have no endpoint); anything else is not.
+		var exit *exec.ExitError
+		if finding := errors.As(err, &exit) && exit.ExitCode() == 1; err != nil && !finding {
+			return 0, fmt.Errorf("audit --parallel %d: %w\n%s", parallel, err, stderr.Bytes())
+		}
+		var report struct {
+			Targets struct{ Total, Failed int }
+		}
+		if err := json.Unmarshal(out, &report); err != nil {
+			return 0, fmt.Errorf("audit --parallel %d output: %w", parallel, err)
+		}
+		if want := auditAccounts * len(auditRegions); report.Targets.Total != want || report.Targets.Failed != 0 {
+			return 0, fmt.Errorf("audit --parallel %d: %d targets, %d failed; want %d, none failed", parallel, report.Targets.Total, report.Targets.Failed, want)
+		}
+		return took, nil
+	}
+	if _, err := audit(8); err != nil {
+		return nil, err
+	}
+	targets := auditAccounts * len(auditRegions)
+	var rows []row
+	var ops map[string]int
+	// Against moto as it answers (in well under a millisecond), and with a round trip added to
+	// every call, as AWS's endpoints have: what running targets at once hides.
+	for _, latency := range []time.Duration{0, auditLatency} {
+		moto.OnCall(func(string, int) *localaws.Fault {
+			if latency == 0 {
+				return nil
+			}
+			return &localaws.Fault{Delay: latency}
+		})
+		moto.ResetCalls()
+		serial, err := audit(1)
+		if err != nil {
+			return nil, err
+		}
+		ops = moto.Operations()
+		parallel, err := audit(8)
+		if err != nil {
+			return nil, err
+		}
+		ratio := float64(serial) / float64(parallel)
+		against := "moto"
+		if latency > 0 {
+			against = fmt.Sprintf("moto with %d ms added to each call", latency.Milliseconds())
+		}
+		rows = append(rows, judged(fmt.Sprintf("audit, %d accounts × %d regions against %s: --parallel 8 against --parallel 1", auditAccounts, len(auditRegions), against),
+			fmt.Sprintf("%.2f s against %.2f s: %.1f× faster", parallel.Seconds(), serial.Seconds(), ratio),
+			"faster than --parallel 1", ratio > 1))
+	}
+	moto.OnCall(nil)
+	perTarget := ops["DescribeVpcs"] + ops["DescribeVpcEndpoints"]
+	rows = append(rows, judged("API calls per audit target (an account and a region), default parameters",
+		fmt.Sprintf("%.0f: DescribeVpcs %d, DescribeVpcEndpoints %d for %d targets; per audit GetCallerIdentity %d, AssumeRole %d (one per account)",
+			float64(perTarget)/float64(targets), ops["DescribeVpcs"], ops["DescribeVpcEndpoints"], targets, ops["GetCallerIdentity"], ops["AssumeRole"]),
+		"2", perTarget == 2*targets && ops["AssumeRole"] == auditAccounts))
 	return rows, nil
 }
 
