@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -57,31 +59,60 @@ func TestSamconfig(t *testing.T) {
 	require.NotEmpty(t, build["build_dir"], "the organization build has its own directory")
 	assert.NotEqual(t, ".aws-sam/build", build["build_dir"])
 
-	regions := 0
-	for section, keys := range cfg {
-		env, ok := strings.CutSuffix(section, ".global.parameters")
-		if !ok || !strings.HasPrefix(env, "organization-") {
-			continue
-		}
-		regions++
-		region := strings.TrimPrefix(env, "organization-")
-		assert.Equal(t, region, keys["region"], section)
-		assert.Equal(t, "ec2-vpc-endpoint-rule-organization", keys["stack_name"], section)
-		deploy := cfg[env+".deploy.parameters"]
-		assert.Equal(t, build["build_dir"]+"/template.yaml", deploy["template_file"], "%s deploys the organization build", env)
-		assert.NotContains(t, deploy, "capabilities", "%s: the regional stack creates no IAM", env)
-		assert.NotContains(t, deploy, "stack_name", "%s: one stack name, in the global section", env)
-	}
-	assert.NotZero(t, regions, "an organization-<region> environment as the example")
-
-	// The README's loop writes exactly the shipped example's sections for each region.
+	// The README's loop, run by bash as written (sam stubbed, placeholders filled) on a copy of
+	// the file, twice: it appends each region's environment once, and deploys every region.
 	readme, err := os.ReadFile(readmePath)
 	require.NoError(t, err)
-	m := regexp.MustCompile(`(?s)cat >> deploy/samconfig\.toml <<EOF\n(.*?)\n\s*EOF\n`).FindSubmatch(readme)
-	require.NotNil(t, m, "the README's loop that writes a region's environment")
-	written := samSections(t, strings.ReplaceAll(string(m[1]), "$r", "us-east-1"))
-	for section, keys := range written {
-		assert.Equal(t, cfg[section], keys, "README writes %s as shipped", section)
+	m := regexp.MustCompile(`(?s)\n\s*(REGIONS=.*?\n\s*done)\n`).FindSubmatch(readme)
+	require.NotNil(t, m, "the README's loop over the regions")
+	loop := regexp.MustCompile(`(?m)^   `).ReplaceAllString(string(m[1]), "") // the list item's indent
+	const roleARN = "arn:aws:iam::111122223333:role/ec2-vpc-endpoint-rule-function"
+	for _, excluded := range []string{"", "444455556666,777788889999"} {
+		dir := t.TempDir()
+		require.NoError(t, os.Mkdir(filepath.Join(dir, "deploy"), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, samconfigPath[len("../"):]), data, 0o644))
+		script := "set -e\nsam() { echo \"sam $*\" >> calls; }\n" + strings.NewReplacer(
+			"arn:aws:iam::<ADMIN_ACCOUNT>:role/ec2-vpc-endpoint-rule-function", roleARN,
+			"<MANAGEMENT_ACCOUNT>", excluded,
+		).Replace(loop)
+		for range 2 {
+			cmd := exec.CommandContext(t.Context(), "bash", "-c", script)
+			cmd.Dir = dir
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, "%s", out)
+		}
+		calls, err := os.ReadFile(filepath.Join(dir, "calls"))
+		require.NoError(t, err)
+		written, err := os.ReadFile(filepath.Join(dir, "deploy", "samconfig.toml"))
+		require.NoError(t, err)
+		after := samSections(t, string(written))
+
+		var deploys []string
+		for _, call := range strings.Split(strings.TrimSpace(string(calls)), "\n") {
+			if strings.HasPrefix(call, "sam deploy ") {
+				deploys = append(deploys, call)
+			} else {
+				assert.Equal(t, "sam build --config-file deploy/samconfig.toml --config-env organization", call)
+			}
+		}
+		regions := strings.Fields(regexp.MustCompile(`REGIONS="([^"]*)"`).FindStringSubmatch(loop)[1])
+		require.Len(t, deploys, 2*len(regions))
+		assert.Len(t, after, len(cfg)+2*len(regions), "each region's two sections, appended once")
+		for i, region := range regions {
+			env := "organization-" + region
+			assert.Equal(t, "sam deploy --config-file deploy/samconfig.toml --config-env "+env, deploys[i])
+			global := after[env+".global.parameters"]
+			assert.Equal(t, region, global["region"], env)
+			assert.Equal(t, "ec2-vpc-endpoint-rule-organization", global["stack_name"], "%s: where sam delete reads it", env)
+			deploy := after[env+".deploy.parameters"]
+			assert.Equal(t, build["build_dir"]+"/template.yaml", deploy["template_file"], "%s deploys the organization build", env)
+			overrides := "FunctionRoleArn=" + roleARN
+			if excluded != "" {
+				overrides += " ExcludedAccounts=" + excluded
+			}
+			assert.Equal(t, overrides, deploy["parameter_overrides"], env)
+			assert.NotContains(t, deploy, "capabilities", "%s: the regional stack creates no IAM", env)
+			assert.NotContains(t, deploy, "stack_name", "%s: one stack name, in the global section", env)
+		}
 	}
-	assert.Len(t, written, 2)
 }
