@@ -17,6 +17,8 @@ const (
 	ParamServiceName            = "serviceName" // the older managed rule's name, an alias
 	ParamVPCIDs                 = "vpcIds"
 	ParamExemptTag              = "exemptTag"
+	ParamExemptTagKey           = "exemptTagKey"
+	ParamExemptTagValue         = "exemptTagValue"
 	ParamRequirePrivateDNS      = "requirePrivateDns"
 	ParamMinAvailabilityZones   = "minAvailabilityZones"
 	ParamRequireHTTPSFromVPC    = "requireHttpsFromVpc"
@@ -111,14 +113,34 @@ type Tag struct {
 	Key      string
 	Value    string
 	HasValue bool
+	// Split says the tag was named by exemptTagKey (and exemptTagValue), which take any key and
+	// value, "=" included, rather than by exemptTag.
+	Split bool
 }
 
-// String returns the tag as the exemptTag parameter writes it.
+// String returns the tag as the parameters that named it write it: key=value for exemptTag,
+// the quoted key and value for exemptTagKey and exemptTagValue.
 func (t Tag) String() string {
-	if t.HasValue {
+	switch {
+	case t.Split && t.HasValue:
+		return fmt.Sprintf("key %q with value %q", t.Key, t.Value)
+	case t.Split:
+		return fmt.Sprintf("key %q", t.Key)
+	case t.HasValue:
 		return t.Key + "=" + t.Value
 	}
 	return t.Key
+}
+
+// params returns the rule parameters that named t, for an annotation.
+func (t Tag) params() string {
+	switch {
+	case t.Split && t.HasValue:
+		return "rule parameters " + ParamExemptTagKey + ", " + ParamExemptTagValue
+	case t.Split:
+		return "rule parameter " + ParamExemptTagKey
+	}
+	return "rule parameter " + ParamExemptTag
 }
 
 // ErrInvalidParams is wrapped by every error ParseParams returns.
@@ -168,6 +190,9 @@ func ParseParams(raw, region string) (Params, error) {
 		if err := spec.set(&p, name, values[name], region); err != nil {
 			return Params{}, err
 		}
+	}
+	if err := checkExemptTag(values); err != nil {
+		return Params{}, err
 	}
 	if len(p.TrustedDNSAccounts) > 0 && !p.AllowCentralEndpoints {
 		return Params{}, paramError(ParamTrustedDNSAccounts, "has no effect unless %s is true; set both, or neither", ParamAllowCentralEndpoints)
@@ -221,6 +246,20 @@ func splitList(name, value string) ([]string, error) {
 		}
 	}
 	return parts, nil
+}
+
+// checkExemptTag requires the exempt tag to be named one way: exemptTag, or exemptTagKey with an
+// optional exemptTagValue. An empty value is a parameter not set.
+func checkExemptTag(values map[string]string) error {
+	tag, key, value := values[ParamExemptTag] != "", values[ParamExemptTagKey] != "", values[ParamExemptTagValue] != ""
+	switch {
+	case tag && (key || value):
+		return paramError(ParamExemptTag, "and %s/%s name the same tag; give %s (key or key=value), or %s with an optional %s, not both",
+			ParamExemptTagKey, ParamExemptTagValue, ParamExemptTag, ParamExemptTagKey, ParamExemptTagValue)
+	case value && !key:
+		return paramError(ParamExemptTagValue, "needs %s: give the tag key there", ParamExemptTagKey)
+	}
+	return nil
 }
 
 func parseTag(value string) (Tag, error) {

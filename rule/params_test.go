@@ -107,6 +107,22 @@ func TestParseParams(t *testing.T) {
 		},
 		{name: "exemptTag empty", raw: `{"exemptTag": ""}`, want: defaults(nil)},
 		{
+			// EC2 allows "=" in tag keys and values; exemptTag cannot name such a key.
+			name: "exemptTagKey holding =",
+			raw:  `{"exemptTagKey": "team=platform"}`,
+			want: defaults(func(p *rule.Params) { p.ExemptTag = &rule.Tag{Key: "team=platform", Split: true} }),
+		},
+		{
+			name: "exemptTagKey and exemptTagValue",
+			raw:  `{"exemptTagValue": "a=b", "exemptTagKey": "x=y"}`,
+			want: defaults(func(p *rule.Params) { p.ExemptTag = &rule.Tag{Key: "x=y", Value: "a=b", HasValue: true, Split: true} }),
+		},
+		{
+			name: "empty exemptTagKey and exemptTagValue beside exemptTag are not set",
+			raw:  `{"exemptTag": "k=v", "exemptTagKey": "", "exemptTagValue": ""}`,
+			want: defaults(func(p *rule.Params) { p.ExemptTag = &rule.Tag{Key: "k", Value: "v", HasValue: true} }),
+		},
+		{
 			name: "booleans as strings in any case",
 			raw:  `{"requirePrivateDns": "TRUE", "requireHttpsFromVpc": "True", "forbidFullAccessPolicy": "false"}`,
 			want: defaults(func(p *rule.Params) { p.RequirePrivateDNS = true; p.RequireHTTPSFromVPC = true }),
@@ -195,6 +211,32 @@ func TestParseParamsErrors(t *testing.T) {
 			wantIn: []string{"serviceNames", "empty item at position 2"},
 		},
 		{
+			name:   "exemptTag and exemptTagKey both given",
+			raw:    `{"exemptTag": "k", "exemptTagKey": "k"}`,
+			wantIn: []string{"exemptTag", "exemptTagKey", "not both"},
+		},
+		{
+			name:   "exemptTag and exemptTagValue both given",
+			raw:    `{"exemptTag": "k", "exemptTagValue": "v"}`,
+			wantIn: []string{"exemptTag", "exemptTagValue", "not both"},
+		},
+		{
+			name:   "exemptTagValue without exemptTagKey",
+			raw:    `{"exemptTagValue": "v"}`,
+			wantIn: []string{"exemptTagValue", "needs exemptTagKey"},
+		},
+		{
+			// EC2's limits: a tag key of 1 to 128 characters, a value of up to 256.
+			name:   "exemptTagKey too long",
+			raw:    `{"exemptTagKey": "` + strings.Repeat("k", 129) + `"}`,
+			wantIn: []string{"exemptTagKey", "longer than 128"},
+		},
+		{
+			name:   "exemptTagValue too long",
+			raw:    `{"exemptTagKey": "k", "exemptTagValue": "` + strings.Repeat("v", 257) + `"}`,
+			wantIn: []string{"exemptTagValue", "longer than 256"},
+		},
+		{
 			name:   "full name for another region",
 			raw:    `{"serviceNames": "com.amazonaws.us-west-2.ec2"}`,
 			wantIn: []string{"serviceNames", "us-west-2", "us-east-1", `use the short name "ec2"`},
@@ -271,7 +313,7 @@ func TestParseParamsErrors(t *testing.T) {
 		{
 			name:   "unknown parameter lists the accepted ones",
 			raw:    `{"serviceNames": "ec2", "requirePrivateDNS": "true"}`,
-			wantIn: []string{`"requirePrivateDNS"`, "accepted: allowCentralEndpoints, executionRoleName, exemptTag, forbidFullAccessPolicy, ignoreUnusedVpcs, minAvailabilityZones, requireHttpsFromVpc, requirePrivateDns, serviceName, serviceNames, trustedDnsAccounts, vpcIds"},
+			wantIn: []string{`"requirePrivateDNS"`, "accepted: allowCentralEndpoints, executionRoleName, exemptTag, exemptTagKey, exemptTagValue, forbidFullAccessPolicy, ignoreUnusedVpcs, minAvailabilityZones, requireHttpsFromVpc, requirePrivateDns, serviceName, serviceNames, trustedDnsAccounts, vpcIds"},
 		},
 		{
 			name:   "vpcIds item is not a VPC ID",
@@ -515,7 +557,7 @@ func TestParamsEndpointServiceNames(t *testing.T) {
 func TestParamNames(t *testing.T) {
 	assert.Equal(t, []string{
 		rule.ParamAllowCentralEndpoints,
-		rule.ParamExecutionRoleName, rule.ParamExemptTag, rule.ParamForbidFullAccessPolicy,
+		rule.ParamExecutionRoleName, rule.ParamExemptTag, rule.ParamExemptTagKey, rule.ParamExemptTagValue, rule.ParamForbidFullAccessPolicy,
 		rule.ParamIgnoreUnusedVPCs,
 		rule.ParamMinAvailabilityZones, rule.ParamRequireHTTPSFromVPC, rule.ParamRequirePrivateDNS,
 		rule.ParamServiceName, rule.ParamServiceNames, rule.ParamTrustedDNSAccounts, rule.ParamVPCIDs,
@@ -523,6 +565,8 @@ func TestParamNames(t *testing.T) {
 }
 
 func TestTagString(t *testing.T) {
+	assert.Equal(t, `key "a=b" with value "c"`, rule.Tag{Key: "a=b", Value: "c", HasValue: true, Split: true}.String())
+	assert.Equal(t, `key "a=b"`, rule.Tag{Key: "a=b", Split: true}.String())
 	assert.Equal(t, "k", rule.Tag{Key: "k"}.String())
 	assert.Equal(t, "k=v", rule.Tag{Key: "k", Value: "v", HasValue: true}.String())
 	assert.Equal(t, "k=", rule.Tag{Key: "k", HasValue: true}.String())

@@ -57,6 +57,16 @@ var paramSpecs = []ParamSpec{
 		set:   setExemptTag,
 	},
 	{
+		Name: ParamExemptTagKey, Flag: "exempt-tag-key", Kind: KindString,
+		Usage: "tag key, any text (= included), instead of " + ParamExemptTag + "; VPCs carrying it are NOT_APPLICABLE",
+		set:   setExemptTagKey,
+	},
+	{
+		Name: ParamExemptTagValue, Flag: "exempt-tag-value", Kind: KindString,
+		Usage: "the value the " + ParamExemptTagKey + " tag must have, any text (= included); empty: any value",
+		set:   setExemptTagValue,
+	},
+	{
 		Name: ParamRequirePrivateDNS, Flag: "require-private-dns", Kind: KindBool, Default: "false",
 		Usage: "an endpoint counts only with private DNS enabled",
 		set:   boolParam(func(p *Params) *bool { return &p.RequirePrivateDNS }),
@@ -167,6 +177,38 @@ func setExemptTag(p *Params, name, value, _ string) error {
 		return paramError(name, "%v", err)
 	}
 	p.ExemptTag = &t
+	return nil
+}
+
+// exemptTagParts returns the tag that exemptTagKey and exemptTagValue name, made on first use:
+// either may be read first.
+func exemptTagParts(p *Params) *Tag {
+	if p.ExemptTag == nil || !p.ExemptTag.Split {
+		p.ExemptTag = &Tag{Split: true}
+	}
+	return p.ExemptTag
+}
+
+func setExemptTagKey(p *Params, name, value, _ string) error {
+	if value == "" {
+		return nil
+	}
+	if len([]rune(value)) > maxTagKeyLength {
+		return paramError(name, "is longer than %d characters, EC2's limit on a tag key", maxTagKeyLength)
+	}
+	exemptTagParts(p).Key = value
+	return nil
+}
+
+func setExemptTagValue(p *Params, name, value, _ string) error {
+	if value == "" {
+		return nil
+	}
+	if len([]rune(value)) > maxTagValueLength {
+		return paramError(name, "is longer than %d characters, EC2's limit on a tag value", maxTagValueLength)
+	}
+	t := exemptTagParts(p)
+	t.Value, t.HasValue = value, true
 	return nil
 }
 

@@ -208,7 +208,7 @@ func notApplicable(vpc VPC, p Params, s Scope) (string, bool) {
 	}
 	if p.ExemptTag != nil {
 		if v, ok := vpc.Tags[p.ExemptTag.Key]; ok && (!p.ExemptTag.HasValue || v == p.ExemptTag.Value) {
-			return "Exempted by tag " + p.ExemptTag.String() + " (rule parameter exemptTag).", true
+			return "Exempted by tag " + p.ExemptTag.String() + " (" + p.ExemptTag.params() + ").", true
 		}
 	}
 	return "", false

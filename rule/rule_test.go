@@ -366,6 +366,31 @@ func TestEvaluate(t *testing.T) {
 			want:   vpcResult(rule.NonCompliant, noEC2Endpoint),
 		},
 		{
+			name:   "exemptTagKey names a key that holds =",
+			vpc:    tagged(map[string]string{"team=platform": "yes"}),
+			params: `{"exemptTagKey": "team=platform"}`,
+			want:   vpcResult(rule.NotApplicable, `Exempted by tag key "team=platform" (rule parameter exemptTagKey).`),
+		},
+		{
+			name:   "exemptTagKey with exemptTagValue exempts on that value",
+			vpc:    tagged(map[string]string{"a=b": "c=d"}),
+			params: `{"exemptTagKey": "a=b", "exemptTagValue": "c=d"}`,
+			want:   vpcResult(rule.NotApplicable, `Exempted by tag key "a=b" with value "c=d" (rule parameters exemptTagKey, exemptTagValue).`),
+		},
+		{
+			name:   "exemptTagKey with another value does not exempt",
+			vpc:    tagged(map[string]string{"a=b": "c"}),
+			params: `{"exemptTagKey": "a=b", "exemptTagValue": "c=d"}`,
+			want:   vpcResult(rule.NonCompliant, noEC2Endpoint),
+		},
+		{
+			// exemptTag splits at the first "=": it names key "a" with value "b=c=d".
+			name:   "exemptTag cannot name a key that holds =",
+			vpc:    tagged(map[string]string{"a=b": "c=d"}),
+			params: `{"exemptTag": "a=b=c=d"}`,
+			want:   vpcResult(rule.NonCompliant, noEC2Endpoint),
+		},
+		{
 			name:      "exemptTag wins over a compliant endpoint",
 			vpc:       tagged(map[string]string{"Compliance": "exempt"}),
 			endpoints: []rule.Endpoint{interfaceEndpoint("vpce-0ec2", ec2Service, "available")},
