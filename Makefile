@@ -18,7 +18,7 @@ GOLANGCI_LINT_VERSION := v2.15.0
 # One folder per version, so that changing the pin installs the new one.
 GOLANGCI_LINT := .tools/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
 
-.PHONY: build build-RuleFunction test lint fuzz package clean tools demo
+.PHONY: build build-RuleFunction build-RemediationFunction test lint fuzz package clean tools demo
 
 ## build: the Lambda artifact, bootstrap for provided.al2023 on arm64
 build:
@@ -27,6 +27,9 @@ build:
 ## build-RuleFunction: called by `sam build` (BuildMethod: makefile) with ARTIFACTS_DIR set
 build-RuleFunction:
 	GOOS=linux GOARCH=arm64 go build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./lambda
+
+## build-RemediationFunction: the same artifact for the remediation function (parameter Remediation)
+build-RemediationFunction: build-RuleFunction
 
 ## test: every test: unit, template, integration against moto and the runtime emulator
 test: tools
