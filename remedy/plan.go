@@ -203,16 +203,15 @@ func Decide(f Facts, o Options) (Plan, error) {
 		RequireHTTPSFromVPC:    true,
 		ForbidFullAccessPolicy: o.PolicyDocument != "",
 	}
-	if o.PolicyDocument == "" {
-		p.Notes = append(p.Notes, "New endpoints get AWS's default full-access policy: give a policy file for a least-privilege one.")
-	}
-
 	for _, svc := range services {
 		ep, err := d.endpoint(svc, p.Checks, &p.Group)
 		if err != nil {
 			return Plan{}, err
 		}
 		p.Endpoints = append(p.Endpoints, ep)
+	}
+	if o.PolicyDocument == "" && slices.ContainsFunc(p.Endpoints, func(e EndpointPlan) bool { return e.Action == Create }) {
+		p.Notes = append(p.Notes, "New endpoints get AWS's default full-access policy: give a policy file for a least-privilege one.")
 	}
 	if !p.Group.attached(p.Endpoints) {
 		p.Group.Needed = false

@@ -83,6 +83,7 @@ func TestDecide(t *testing.T) {
 				assert.Equal(t, GroupPlan{Needed: true, Name: GroupName, Description: GroupDescription, CIDRs: []string{tPrimary}, AddCIDRs: []string{tPrimary}}, p.Group)
 				assert.False(t, p.EnableDNSSupport || p.EnableDNSHostnames)
 				assert.Equal(t, rule.Params{Services: []rule.Service{{Name: "ec2"}}, RequirePrivateDNS: true, MinAvailabilityZones: 2, RequireHTTPSFromVPC: true}, p.Checks)
+				assert.Equal(t, []string{"New endpoints get AWS's default full-access policy: give a policy file for a least-privilege one."}, p.Notes)
 				assert.True(t, p.Changes())
 			},
 		},
@@ -190,6 +191,7 @@ func TestDecide(t *testing.T) {
 				assert.Equal(t, Keep, p.Endpoints[0].Action)
 				assert.False(t, p.Changes())
 				assert.Equal(t, "sg-0a0a0a0a0a0a0a0a0", p.Group.ID, "found by its name")
+				assert.Empty(t, p.Notes, "nothing to say about a VPC that passes")
 				assert.Empty(t, p.Group.AddCIDRs)
 			},
 		},
