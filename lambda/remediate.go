@@ -98,8 +98,12 @@ func parseRemediateArgs(prog string, args []string, stdout io.Writer) (remediate
 		rule.ParamMinAvailabilityZones: strconv.Itoa(o.azs),
 	}
 	flags := map[string]string{rule.ParamVPCIDs: "vpc-id", rule.ParamServiceNames: "service-names", rule.ParamMinAvailabilityZones: "availability-zones"}
+	if o.region == "" {
+		// Full service names name a region: they are read once the region is known (the caller
+		// parses again with --region).
+		delete(params, rule.ParamServiceNames)
+	}
 	doc, _ := json.Marshal(params)
-	// The region only matters to full service names; it is checked again once known.
 	p, err := rule.ParseParams(string(doc), o.region)
 	var pe *rule.ParamError
 	if errors.As(err, &pe) {

@@ -276,9 +276,16 @@ func TestRemediateOnTheWire(t *testing.T) {
 			assert.Equal(t, exitFailed, code, args)
 			assert.Contains(t, stderr, want, args)
 		}
+		// A full service name for the configured region is fine without --region; another
+		// region's is not.
+		_, stderr, code := rtestRun(t, r, "--vpc-id", "vpc-0123456789abcdef0", "--service-names", itestEC2)
+		assert.Equal(t, exitFailed, code)
+		assert.Contains(t, stderr, "VPC not found", "the name was accepted")
+		_, stderr, _ = rtestRun(t, r, "--vpc-id", "vpc-0123456789abcdef0", "--service-names", itestEC2West)
+		assert.Contains(t, stderr, "invalid value for --service-names")
 		full := filepath.Join(t.TempDir(), "full.json")
 		require.NoError(t, os.WriteFile(full, []byte(`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`), 0o600))
-		_, stderr, code := rtestRun(t, r, "--vpc-id", "vpc-0123456789abcdef0", "--policy-file", full)
+		_, stderr, code = rtestRun(t, r, "--vpc-id", "vpc-0123456789abcdef0", "--policy-file", full)
 		assert.Equal(t, exitFailed, code)
 		assert.Contains(t, stderr, "--policy-file "+full+": it grants full access to ec2")
 		assert.Empty(t, r.moto.Operations(), "bad input makes no call")

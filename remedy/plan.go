@@ -376,6 +376,7 @@ func (d decider) endpoint(svc rule.Service, checks rule.Params, g *GroupPlan) (E
 	scope := rule.Scope{Region: f.Region, AccountID: f.AccountID}
 
 	var usable []rule.Endpoint
+	var pending *Refusal
 	for _, e := range f.Endpoints {
 		if e.VPCID != f.VPC.ID || !svc.Matches(e.ServiceName, f.Region) {
 			continue
@@ -394,9 +395,13 @@ func (d decider) endpoint(svc rule.Service, checks rule.Params, g *GroupPlan) (E
 			usable = append(usable, e)
 			continue
 		}
-		if state := strings.ToLower(e.State); state == "pending" || state == "pendingacceptance" {
-			return ep, &Refusal{Reason: fmt.Sprintf("%s (%s) is %s: re-run once it is available", e.ID, e.ServiceName, e.State)}
+		if state := strings.ToLower(e.State); (state == "pending" || state == "pendingacceptance") && pending == nil {
+			pending = &Refusal{Reason: fmt.Sprintf("%s (%s) is %s: re-run once it is available", e.ID, e.ServiceName, e.State)}
 		}
+	}
+	if pending != nil {
+		// It may become the qualifying endpoint: a second one now would be a duplicate.
+		return ep, pending
 	}
 	slices.SortFunc(usable, func(a, b rule.Endpoint) int { return strings.Compare(a.ID, b.ID) })
 	offer := f.Offers[name]

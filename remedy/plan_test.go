@@ -282,6 +282,16 @@ func TestDecide(t *testing.T) {
 			refuse: "vpce-0e0e0e0e0e0e0e0e0 (" + tEC2 + ") is pending: re-run once it is available",
 		},
 		{
+			name: "a pending endpoint beside a compliant one does not matter",
+			facts: func(f *Facts) {
+				f.Groups = append(f.Groups, ourGroup(tPrimary))
+				e := tEndpoint(nil, nil, true)
+				e.ID, e.State = "vpce-0f0f0f0f0f0f0f0f0", "pendingAcceptance"
+				f.Endpoints = []rule.Endpoint{e, tEndpoint([]string{"subnet-1000000000000000a", "subnet-1000000000000000b"}, []string{"sg-0a0a0a0a0a0a0a0a0"}, true)}
+			},
+			want: func(t *testing.T, p Plan) { assert.Equal(t, Keep, p.Endpoints[0].Action) },
+		},
+		{
 			name:  "a deleted endpoint does not count",
 			facts: func(f *Facts) { e := tEndpoint(nil, nil, true); e.State = "deleted"; f.Endpoints = []rule.Endpoint{e} },
 			want:  func(t *testing.T, p Plan) { assert.Equal(t, Create, p.Endpoints[0].Action) },
