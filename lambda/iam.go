@@ -1,6 +1,11 @@
 package main
 
-import "github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
+import (
+	"slices"
+
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/remediate"
+)
 
 // The IAM actions the function calls. template.yaml, the member-account role and the central
 // function's role in deploy/ grant exactly these; lambda/template_test.go holds the templates
@@ -69,4 +74,12 @@ func unusedVPCActions() []string {
 // calls with its own role, besides sts:AssumeRole on the execution roles.
 func organizationActions() []string {
 	return []string{actionListAccounts}
+}
+
+// remediationActions returns the actions of the remediation function (template parameter
+// Remediation), sorted: the reads and writes of lambda/internal/remediate, without the VPC's DNS
+// attributes, which the function never turns on. The remediate command may call
+// remediate.WriteActions(true) with --enable-vpc-dns.
+func remediationActions() []string {
+	return slices.Sorted(slices.Values(slices.Concat(remediate.ReadActions(), remediate.WriteActions(false))))
 }

@@ -30,12 +30,6 @@ const (
 // resource of the stack's account and Region, and nothing elsewhere.
 const cfnAccountRegionResources = "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:*"
 
-// remediationActions are what the remediation function calls: the reads and the writes, never
-// the VPC's DNS attributes (the function does not turn them on).
-func remediationActions() []string {
-	return slices.Sorted(slices.Values(slices.Concat(remediate.ReadActions(), remediate.WriteActions(false))))
-}
-
 func TestTemplateRemediation(t *testing.T) {
 	tpl := loadTemplate(t, ruleTemplatePath)
 	param := tpl.get("Parameters", "Remediation")

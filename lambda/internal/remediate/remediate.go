@@ -268,9 +268,20 @@ func groupFromAPI(g types.SecurityGroup) remedy.Group {
 		for _, ip := range perm.IpRanges {
 			r.CIDRs = append(r.CIDRs, aws.ToString(ip.CidrIp))
 		}
+		// As the function reads them (lambda/inventory.go), so that the plan weighs a group as
+		// the rule will: a peered group admits no client of this VPC; a pair that names another
+		// VPC (transit-gateway referencing) admits that VPC's.
 		for _, pair := range perm.UserIdGroupPairs {
-			if aws.ToString(pair.VpcPeeringConnectionId) == "" {
-				r.GroupIDs = append(r.GroupIDs, aws.ToString(pair.GroupId))
+			if aws.ToString(pair.VpcPeeringConnectionId) != "" {
+				continue
+			}
+			id := aws.ToString(pair.GroupId)
+			r.GroupIDs = append(r.GroupIDs, id)
+			if vpcID := aws.ToString(pair.VpcId); vpcID != "" {
+				if r.GroupVPCs == nil {
+					r.GroupVPCs = make(map[string]string)
+				}
+				r.GroupVPCs[id] = vpcID
 			}
 		}
 		out.Ingress = append(out.Ingress, r)
