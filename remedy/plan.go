@@ -99,6 +99,9 @@ type EndpointPlan struct {
 	Action      Action
 	// ID is the endpoint's; "" for one to create.
 	ID string
+	// Type is the type of an endpoint kept: Interface, or Gateway for a service that offers
+	// them. Every endpoint the plan creates or modifies is an Interface endpoint.
+	Type string
 	// Why says what is wrong now (or, for Keep, that nothing is).
 	Why string
 	// Subnets are the subnets the endpoint ends up in, SubnetIDs their IDs; AddSubnetIDs
@@ -381,17 +384,18 @@ func (d decider) endpoint(svc rule.Service, checks rule.Params, g *GroupPlan) (E
 		if e.VPCID != f.VPC.ID || !svc.Matches(e.ServiceName, f.Region) {
 			continue
 		}
-		if e.Usable() {
-			res := rule.Evaluate(f.VPC, []rule.Endpoint{e}, d.inv, one, scope)
-			if res.Compliance == rule.Compliant {
-				ep.Action, ep.ID, ep.Why = Keep, e.ID, res.Annotation
-				ep.SubnetIDs, ep.GroupIDs = e.SubnetIDs, e.SecurityGroupIDs
-				ep.Subnets = d.subnets(e.SubnetIDs)
-				for i := range ep.Subnets {
-					ep.Subnets[i].Public = d.public[ep.Subnets[i].ID]
-				}
-				return ep, nil
+		// Any endpoint the rule counts is kept: an Interface one, or a Gateway one of a service
+		// that offers them (s3, dynamodb).
+		if res := rule.Evaluate(f.VPC, []rule.Endpoint{e}, d.inv, one, scope); res.Compliance == rule.Compliant {
+			ep.Action, ep.ID, ep.Why, ep.Type = Keep, e.ID, res.Annotation, e.Type
+			ep.SubnetIDs, ep.GroupIDs = e.SubnetIDs, e.SecurityGroupIDs
+			ep.Subnets = d.subnets(e.SubnetIDs)
+			for i := range ep.Subnets {
+				ep.Subnets[i].Public = d.public[ep.Subnets[i].ID]
 			}
+			return ep, nil
+		}
+		if e.Usable() {
 			usable = append(usable, e)
 			continue
 		}

@@ -292,6 +292,20 @@ func TestDecide(t *testing.T) {
 			want: func(t *testing.T, p Plan) { assert.Equal(t, Keep, p.Endpoints[0].Action) },
 		},
 		{
+			name: "an s3 Gateway endpoint counts, as it does for the rule",
+			facts: func(f *Facts) {
+				f.Offers["com.amazonaws.us-east-1.s3"] = Offer{}
+				f.Endpoints = []rule.Endpoint{{ID: "vpce-0c0c0c0c0c0c0c0c0", VPCID: tVPC, ServiceName: "com.amazonaws.us-east-1.s3", Type: "Gateway", State: "available"}}
+			},
+			opts: Options{Services: []rule.Service{{Name: "ec2"}, {Name: "s3"}}},
+			want: func(t *testing.T, p Plan) {
+				require.Len(t, p.Endpoints, 2)
+				assert.Equal(t, Create, p.Endpoints[0].Action)
+				assert.Equal(t, Keep, p.Endpoints[1].Action)
+				assert.Equal(t, "Gateway", p.Endpoints[1].Type)
+			},
+		},
+		{
 			name:  "a deleted endpoint does not count",
 			facts: func(f *Facts) { e := tEndpoint(nil, nil, true); e.State = "deleted"; f.Endpoints = []rule.Endpoint{e} },
 			want:  func(t *testing.T, p Plan) { assert.Equal(t, Create, p.Endpoints[0].Action) },

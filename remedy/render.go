@@ -108,6 +108,12 @@ func WritePlan(w io.Writer, p Plan, applied bool) error {
 	return err
 }
 
+// isGatewayKept reports whether ep is a Gateway endpoint the plan keeps: the code written as
+// Terraform or CloudFormation describes Interface endpoints only.
+func isGatewayKept(ep EndpointPlan) bool {
+	return ep.Action == Keep && strings.EqualFold(ep.Type, "Gateway")
+}
+
 // hclString quotes s as an HCL string: JSON's escapes, and "${" and "%{" doubled so that they
 // stay literal.
 func hclString(s string) string {
@@ -171,6 +177,10 @@ func Terraform(w io.Writer, p Plan) error {
 		b.WriteString("}\n")
 	}
 	for _, ep := range p.Endpoints {
+		if isGatewayKept(ep) {
+			fmt.Fprintf(&b, "\n# %s\n# It is not written here: the fix adds nothing to a Gateway endpoint.\n", ep.Why)
+			continue
+		}
 		name := resourceName(ep.Service.Name)
 		if ep.ID != "" {
 			fmt.Fprintf(&b, "\nimport {\n  to = aws_vpc_endpoint.%s\n  id = %s\n}\n", name, hclString(ep.ID))
@@ -292,6 +302,10 @@ func CloudFormation(w io.Writer, p Plan) error {
 		writeYAMLTags(&b, map[string]string{"Name": g.Name, MarkerTagKey: MarkerTagValue})
 	}
 	for _, ep := range p.Endpoints {
+		if isGatewayKept(ep) {
+			fmt.Fprintf(&b, "  # %s It is not written here: the fix adds nothing to a Gateway endpoint.\n", ep.Why)
+			continue
+		}
 		fmt.Fprintf(&b, "  %s:\n    Type: AWS::EC2::VPCEndpoint\n", logicalID(ep.Service.Name))
 		if ep.ID != "" {
 			b.WriteString(retain)
@@ -323,6 +337,9 @@ func CloudFormation(w io.Writer, p Plan) error {
 	}
 	b.WriteString("Outputs:\n")
 	for _, ep := range p.Endpoints {
+		if isGatewayKept(ep) {
+			continue
+		}
 		id := logicalID(ep.Service.Name)
 		fmt.Fprintf(&b, "  %sId:\n    Description: %s\n    Value: !Ref %s\n", id, yamlString("Interface endpoint for "+ep.ServiceName), id)
 	}

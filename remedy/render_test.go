@@ -39,6 +39,11 @@ func tPlans(t *testing.T) map[string]Plan {
 	decide("taken over", f, Options{EnableVPCDNS: true})
 
 	f = tFacts()
+	f.Offers["com.amazonaws.us-east-1.s3"] = Offer{}
+	f.Endpoints = []rule.Endpoint{{ID: "vpce-0c0c0c0c0c0c0c0c0", VPCID: tVPC, ServiceName: "com.amazonaws.us-east-1.s3", Type: "Gateway", State: "available"}}
+	decide("a Gateway endpoint kept", f, Options{Services: []rule.Service{{Name: "ec2"}, {Name: "s3"}}})
+
+	f = tFacts()
 	f.Offers["com.amazonaws.us-east-1.ecr.api"] = Offer{}
 	decide("two services", f, Options{Services: []rule.Service{{Name: "ec2"}, {Name: "ecr.api"}}})
 	return out
@@ -95,6 +100,9 @@ func TestTerraform(t *testing.T) {
 				want = append(want, "aws_security_group."+terraformGroup)
 			}
 			for _, ep := range p.Endpoints {
+				if isGatewayKept(ep) {
+					continue
+				}
 				want = append(want, "aws_vpc_endpoint."+resourceName(ep.Service.Name))
 				if ep.ID != "" {
 					assert.Equal(t, ep.ID, imports["aws_vpc_endpoint."+resourceName(ep.Service.Name)])
@@ -178,6 +186,10 @@ func TestCloudFormation(t *testing.T) {
 			}
 			require.NoError(t, yaml.Unmarshal(buf.Bytes(), &tpl))
 			for _, ep := range p.Endpoints {
+				if isGatewayKept(ep) {
+					assert.NotContains(t, tpl.Resources, logicalID(ep.Service.Name), "a Gateway endpoint is not written as an Interface one")
+					continue
+				}
 				r, ok := tpl.Resources[logicalID(ep.Service.Name)]
 				require.True(t, ok, logicalID(ep.Service.Name))
 				assert.Equal(t, "AWS::EC2::VPCEndpoint", r.Type)
