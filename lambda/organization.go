@@ -23,7 +23,7 @@ const (
 )
 
 // organization is what the function of an organization deployment holds to: the execution role
-// it assumes in every account, and the organization's accounts, the only ones it evaluates.
+// it assumes in every account, and the organization's active accounts, the only ones it evaluates.
 type organization struct {
 	roleName string
 	api      organizations.ListAccountsAPIClient
@@ -59,12 +59,17 @@ func (o *organization) member(ctx context.Context, accountID string) (bool, erro
 	if o.accounts != nil && age < orgAccountsTTL && (o.accounts[accountID] || age < orgRelistAfter) {
 		return o.accounts[accountID], nil
 	}
-	accounts, err := listAccounts(ctx, o.api)
+	// The audit's listing: an account suspended or closing is no longer one to evaluate.
+	ids, err := listActiveAccounts(ctx, o.api)
 	if err != nil {
 		return false, err
 	}
-	o.accounts, o.listed = accounts, now
-	return accounts[accountID], nil
+	o.accounts = make(map[string]bool, len(ids))
+	for _, id := range ids {
+		o.accounts[id] = true
+	}
+	o.listed = now
+	return o.accounts[accountID], nil
 }
 
 // checkRole returns an error unless the event's rule parameters name the deployment's execution
@@ -80,22 +85,4 @@ func (o *organization) checkRole(p rule.Params) error {
 	}
 	return fmt.Errorf("%w: %s %s, but this organization deployment assumes %q in every account (%s); the organization rule's InputParameters must name it",
 		rule.ErrInvalidParams, rule.ParamExecutionRoleName, named, o.roleName, envExecutionRoleName)
-}
-
-// listAccounts returns the IDs of every account of the caller's organization, reading every page.
-func listAccounts(ctx context.Context, api organizations.ListAccountsAPIClient) (map[string]bool, error) {
-	accounts := make(map[string]bool)
-	pages := organizations.NewListAccountsPaginator(api, &organizations.ListAccountsInput{})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, apiError(actionListAccounts, err)
-		}
-		for _, a := range page.Accounts {
-			if a.Id != nil {
-				accounts[*a.Id] = true
-			}
-		}
-	}
-	return accounts, nil
 }

@@ -20,22 +20,30 @@ import (
 
 const fixtureOrgRole = "ec2-vpc-endpoint-rule-execution"
 
-// fakeOrganizations implements organizations.ListAccountsAPIClient: it lists accounts in pages of
-// two and counts the calls, or answers err.
+// fakeOrganizations implements organizations.ListAccountsAPIClient: it lists the active accounts,
+// then the suspended ones, in pages of two and counts the calls, or answers err.
 type fakeOrganizations struct {
-	accounts []string
-	err      error
-	calls    int
+	accounts  []string
+	suspended []string
+	err       error
+	calls     int
+	listings  int // calls for a first page
 }
 
 func (f *fakeOrganizations) ListAccounts(_ context.Context, in *organizations.ListAccountsInput, _ ...func(*organizations.Options)) (*organizations.ListAccountsOutput, error) {
 	f.calls++
+	if in.NextToken == nil {
+		f.listings++
+	}
 	if f.err != nil {
 		return nil, f.err
 	}
 	accounts := make([]orgtypes.Account, len(f.accounts))
 	for i, id := range f.accounts {
-		accounts[i] = orgtypes.Account{Id: aws.String(id)}
+		accounts[i] = orgtypes.Account{Id: aws.String(id), State: orgtypes.AccountStateActive}
+	}
+	for _, id := range f.suspended {
+		accounts = append(accounts, orgtypes.Account{Id: aws.String(id), State: orgtypes.AccountStateSuspended})
 	}
 	page, next, err := fakePage(accounts, 2, in.NextToken)
 	return &organizations.ListAccountsOutput{Accounts: page, NextToken: next}, err
@@ -51,9 +59,9 @@ func newTestOrganization(t *testing.T, api organizations.ListAccountsAPIClient, 
 }
 
 func TestOrganizationMembersCached(t *testing.T) {
-	const member, other, joined = "111111111111", "222222222222", "333333333333"
+	const member, other, joined, suspended = "111111111111", "222222222222", "333333333333", "444444444444"
 	start := time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC)
-	api := &fakeOrganizations{accounts: []string{"100000000000", member, "100000000001"}}
+	api := &fakeOrganizations{accounts: []string{"100000000000", member, "100000000001"}, suspended: []string{suspended}}
 	now := start
 	o := newTestOrganization(t, api, &now)
 
@@ -68,6 +76,7 @@ func TestOrganizationMembersCached(t *testing.T) {
 		{10 * time.Second, member, true, 1},
 		// Not listed, and the listing is fresh: no new listing, however many events come.
 		{20 * time.Second, other, false, 1},
+		{30 * time.Second, suspended, false, 1},
 		{59 * time.Second, other, false, 1},
 		// A minute on, a missing account is looked up again: one that joined is found.
 		{61 * time.Second, joined, true, 2},
@@ -84,7 +93,7 @@ func TestOrganizationMembersCached(t *testing.T) {
 		got, err := o.member(context.Background(), s.account)
 		require.NoError(t, err)
 		assert.Equal(t, s.member, got, "%s at +%s", s.account, s.after)
-		assert.Equal(t, s.listings, api.calls/2, "listings (of two pages each) at +%s", s.after)
+		assert.Equal(t, s.listings, api.listings, "listings at +%s", s.after)
 	}
 }
 
