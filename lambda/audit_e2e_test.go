@@ -83,6 +83,12 @@ func (r e2eAuditReport) targets() []string {
 // STS and Organizations at moto. Config is the fake, to show that the audit never calls it.
 func e2eAudit(t *testing.T, r *itestRig, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return e2eAuditEnv(t, r, nil, args...)
+}
+
+// e2eAuditEnv is e2eAudit with env (NAME=VALUE) added to the environment, replacing the same name.
+func e2eAuditEnv(t *testing.T, r *itestRig, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	bootstrap := e2eBootstrap(t)
 	cmd := exec.CommandContext(t.Context(), bootstrap, append([]string{"audit"}, args...)...)
 	cmd.Env = []string{
@@ -93,6 +99,7 @@ func e2eAudit(t *testing.T, r *itestRig, args ...string) (stdout, stderr string,
 		"AWS_ENDPOINT_URL_ORGANIZATIONS=" + r.moto.URL,
 		"AWS_ENDPOINT_URL_CONFIG_SERVICE=" + r.config.URL,
 	}
+	cmd.Env = append(cmd.Env, env...) // later entries win
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -301,6 +308,19 @@ func TestEndToEndAuditAccountsAndRegions(t *testing.T) {
 		assert.Equal(t, exitFailed, code)
 		assert.Regexp(t, `^ACCOUNT +REGION +VPC +NAME +COMPLIANCE +ANNOTATION\n`, stdout, "several targets: account and region columns")
 		assert.Contains(t, stdout, "1 of 2 targets could not be audited")
+	})
+
+	t.Run("a named profile", func(t *testing.T) {
+		dir := t.TempDir()
+		config := filepath.Join(dir, "config")
+		require.NoError(t, os.WriteFile(config, []byte("[profile audit]\nregion = eu-west-1\naws_access_key_id = test\naws_secret_access_key = test\n"), 0o600))
+		r.resetCalls()
+		stdout, stderr, code := e2eAuditEnv(t, r, []string{"AWS_CONFIG_FILE=" + config, "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY="},
+			"--profile", "audit", "--output", "json")
+		assert.Equal(t, exitFinding, code, stderr)
+		var report e2eAuditReport
+		require.NoError(t, json.Unmarshal([]byte(stdout), &report), stderr)
+		assert.Equal(t, []string{itestAccount + "/eu-west-1"}, report.targets(), "the profile's region")
 	})
 
 	t.Run("flags that need each other", func(t *testing.T) {
