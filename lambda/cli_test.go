@@ -106,6 +106,7 @@ func TestAuditFlagForms(t *testing.T) {
 		{"number=", []string{"--min-availability-zones=3"}, map[string]string{rule.ParamMinAvailabilityZones: "3"}},
 		{"last wins", []string{"--exempt-tag", "a", "--exempt-tag=b=c"}, map[string]string{rule.ParamExemptTag: "b=c"}},
 		{"list", []string{"--service-names", "ec2, ecr.api"}, map[string]string{rule.ParamServiceNames: "ec2, ecr.api"}},
+		{"tag key and value holding =", []string{"--exempt-tag-key", "a=b", "--exempt-tag-value=c=d"}, map[string]string{rule.ParamExemptTagKey: "a=b", rule.ParamExemptTagValue: "c=d"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,6 +131,11 @@ func TestAuditFlagErrors(t *testing.T) {
 		{"boolean not true or false", []string{"--require-private-dns=yes"}, `invalid value for --require-private-dns [rule parameter requirePrivateDns]: "yes" is not true or false`},
 		{"bad VPC ID", []string{"--vpc-ids=vpc-1,vpc-0a1b2c3d"}, `invalid value for --vpc-ids [rule parameter vpcIds]: item "vpc-1" is not a VPC ID`},
 		{"bad role name", []string{"--role-name", "a/b"}, `invalid value for --role-name [rule parameter executionRoleName]`},
+		// The flag means what its parameter means: serviceNames "" is an error, not the default.
+		{"empty service names", []string{"--service-names", ""}, `invalid value for --service-names [rule parameter serviceNames]: must name at least one service`},
+		{"empty service names with =", []string{"--service-names="}, `invalid value for --service-names [rule parameter serviceNames]: must name at least one service`},
+		{"service name of an unknown form", []string{"--service-names", "aws.api.us-east-1.qbusiness"}, `invalid value for --service-names [rule parameter serviceNames]: "aws.api.us-east-1.qbusiness" is not a full service name the rule knows`},
+		{"exempt tag named twice", []string{"--exempt-tag", "k", "--exempt-tag-key", "k"}, `invalid value for --exempt-tag [rule parameter exemptTag]: and exemptTagKey/exemptTagValue name the same tag`},
 		{"unknown flag", []string{"--bogus"}, "unknown flag: --bogus"},
 		{"missing value", []string{"--vpc-ids"}, "flag needs an argument: --vpc-ids"},
 		{"single dash long flag", []string{"-region", "us-east-1"}, "unknown shorthand flag: 'r' in -region"},
