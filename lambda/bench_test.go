@@ -82,8 +82,8 @@ func TestBenchSweepCallBudget(t *testing.T) {
 			if tt.params != "" {
 				maxDescribes += benchPages(tt.subnets, pageSize) + benchPages(tt.groups, pageSize)
 			}
-			maxCleanup := benchPages(tt.held+tt.gone, complianceDetailsPageSize)
-			maxPuts := benchPages(tt.vpcs+tt.gone, maxEvaluationsPerPut)
+			maxCleanup := benchPages(tt.held+tt.gone, awsMaxComplianceDetailsPage)
+			maxPuts := benchPages(tt.vpcs+tt.gone, awsMaxEvaluationsPerPut)
 			// One line per case, read by `make bench`.
 			t.Logf("bench: sweep V=%d E=%d held=%d gone=%d subnets=%d groups=%d describes=%d/%d cleanup=%d/%d puts=%d/%d",
 				tt.vpcs, tt.endpoints, tt.held, tt.gone, tt.subnets, tt.groups, describes, maxDescribes, cleanup, maxCleanup, puts, maxPuts)

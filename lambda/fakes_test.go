@@ -26,8 +26,16 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
+)
 
-	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
+// AWS Config's limits, as its API reference states them (PutEvaluations: "Evaluations" holds at
+// most 100, an Evaluation's "Annotation" 1 to 256 characters; GetComplianceDetailsByConfigRule:
+// "Limit" 0 to 100). Written as AWS's numbers, not the code's constants, so that a wrong
+// constant fails the tests.
+const (
+	awsMaxEvaluationsPerPut     = 100
+	awsMaxAnnotationLength      = 256
+	awsMaxComplianceDetailsPage = 100
 )
 
 // What the events in testdata/ carry.
@@ -370,8 +378,8 @@ func fakePutProblems(in *configservice.PutEvaluationsInput) []string {
 	if aws.ToString(in.ResultToken) == "" {
 		out = append(out, "no ResultToken")
 	}
-	if n := len(in.Evaluations); n == 0 || n > maxEvaluationsPerPut {
-		out = append(out, fmt.Sprintf("%d evaluations (1 to %d)", n, maxEvaluationsPerPut))
+	if n := len(in.Evaluations); n == 0 || n > awsMaxEvaluationsPerPut {
+		out = append(out, fmt.Sprintf("%d evaluations (1 to %d)", n, awsMaxEvaluationsPerPut))
 	}
 	for _, e := range in.Evaluations {
 		id := aws.ToString(e.ComplianceResourceId)
@@ -387,7 +395,7 @@ func fakePutProblems(in *configservice.PutEvaluationsInput) []string {
 			out = append(out, id+": no OrderingTimestamp")
 		}
 		if e.Annotation != nil {
-			if n := utf8.RuneCountInString(*e.Annotation); n < 1 || n > rule.MaxAnnotationLength {
+			if n := utf8.RuneCountInString(*e.Annotation); n < 1 || n > awsMaxAnnotationLength {
 				out = append(out, fmt.Sprintf("%s: annotation of %d characters", id, n))
 			}
 		}

@@ -610,7 +610,7 @@ func TestFaultSweepFailsMidPut(t *testing.T) {
 		t.Helper()
 		puts := r.config.Puts()
 		require.Greater(t, len(puts), 1)
-		require.Len(t, puts[0].Evaluations, maxEvaluationsPerPut)
+		require.Len(t, puts[0].Evaluations, awsMaxEvaluationsPerPut)
 		batch1 := make(map[string]bool)
 		var wantStored []itestWant
 		for _, ev := range puts[0].Evaluations {
@@ -633,7 +633,7 @@ func TestFaultSweepFailsMidPut(t *testing.T) {
 			}
 		}
 		assert.ElementsMatch(t, untouched, before, "the VPCs of the later batches keep what Config held before")
-		assert.Equal(t, goneCount-(maxEvaluationsPerPut-len(e.sweepWants())), len(before))
+		assert.Equal(t, goneCount-(awsMaxEvaluationsPerPut-len(e.sweepWants())), len(before))
 
 		for _, p := range puts[1:] {
 			assert.Equal(t, puts[1].Evaluations, p.Evaluations, "only the second batch is sent again; the third never is")
@@ -651,7 +651,7 @@ func TestFaultSweepFailsMidPut(t *testing.T) {
 		}
 		assert.True(t, lastRead.Before(firstPut), "every read arrived before the first put")
 	}
-	reads := map[string]int{faultOpVPCs: 1, faultOpEndpoints: 1, faultOpDetails: (goneCount + complianceDetailsPageSize - 1) / complianceDetailsPageSize}
+	reads := map[string]int{faultOpVPCs: 1, faultOpEndpoints: 1, faultOpDetails: (goneCount + awsMaxComplianceDetailsPage - 1) / awsMaxComplianceDetailsPage}
 	withPuts := func(n int) map[string]int {
 		out := map[string]int{faultOpPut: n}
 		for op, k := range reads {
@@ -682,7 +682,7 @@ func TestFaultSweepFailsMidPut(t *testing.T) {
 		for _, p := range r.config.Puts() {
 			sent += len(p.Evaluations)
 		}
-		assert.Equal(t, len(want)-(maxEvaluationsPerPut-len(e.sweepWants())), sent, "the retry puts the 3 VPCs and the gone VPCs not yet cleared")
+		assert.Equal(t, len(want)-(awsMaxEvaluationsPerPut-len(e.sweepWants())), sent, "the retry puts the 3 VPCs and the gone VPCs not yet cleared")
 	})
 
 	t.Run("Lambda deadline hit while the 2nd of 3 batches hangs", func(t *testing.T) {

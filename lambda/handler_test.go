@@ -72,7 +72,7 @@ func TestHandlerScheduledEvaluatesEveryVPC(t *testing.T) {
 	assert.Equal(t, configservice.GetComplianceDetailsByConfigRuleInput{
 		ConfigRuleName:  aws.String(fixtureRuleName),
 		ComplianceTypes: []cfgtypes.ComplianceType{cfgtypes.ComplianceTypeCompliant, cfgtypes.ComplianceTypeNonCompliant},
-		Limit:           complianceDetailsPageSize,
+		Limit:           awsMaxComplianceDetailsPage,
 	}, c.detailsCalls[0])
 
 	require.Equal(t, 1, c.putCount())

@@ -43,6 +43,8 @@ const (
 	itestEC2FIPS = "com.amazonaws.us-east-1.ec2-fips"
 	itestEC2West = "com.amazonaws.us-west-2.ec2"
 	itestMessage = "com.amazonaws.us-east-1.ec2messages"
+	// itestNoEC2 is the annotation of a VPC without an EC2 endpoint.
+	itestNoEC2 = "No Interface endpoint for " + itestEC2 + ": create one with private DNS in subnets of several AZs."
 
 	// itestGhostVPC is a VPC ID moto never hands out in these tests.
 	itestGhostVPC = "vpc-0123456789abcdef0"
@@ -360,6 +362,8 @@ func itestAssertEvaluations(t *testing.T, got []localaws.Evaluation, at time.Tim
 	}
 	assert.ElementsMatch(t, wantIDs, gotIDs, "evaluated resources")
 	for _, w := range want {
+		// A want without a fragment would assert nothing about the reason.
+		assert.NotEmpty(t, w.annotation, "the want for %s names no annotation fragment", w.id)
 		e, ok := byID[w.resourceType+" "+w.id]
 		if !ok {
 			continue
@@ -381,7 +385,7 @@ func itestAssertPuts(t *testing.T, cs *localaws.ConfigService) {
 	for _, p := range cs.Puts() {
 		assert.Equal(t, itestToken, p.ResultToken)
 		assert.False(t, p.TestMode)
-		assert.LessOrEqual(t, len(p.Evaluations), maxEvaluationsPerPut)
+		assert.LessOrEqual(t, len(p.Evaluations), awsMaxEvaluationsPerPut)
 	}
 	for _, c := range cs.Calls() {
 		assert.Equal(t, 200, c.Status, "%s answered %s", c.Op, c.ErrorCode)
@@ -626,9 +630,9 @@ func TestIntegrationCleanupGoneVPC(t *testing.T) {
 
 	require.NoError(t, r.h.Handle(t.Context(), itestScheduled(t, itestSweepTime, "")))
 	itestAssertEvaluations(t, itestReported(r.config), itestSweepTime,
-		itestVPC(kept.ID, rule.Compliant),
-		itestVPC(gone.ID, rule.NonCompliant),
-		itestVPC(defaultVPC, rule.NonCompliant),
+		itestVPC(kept.ID, rule.Compliant, kept.Endpoints[0].ID+" ("+itestEC2+") is an available Interface endpoint."),
+		itestVPC(gone.ID, rule.NonCompliant, itestNoEC2),
+		itestVPC(defaultVPC, rule.NonCompliant, itestNoEC2),
 		itestVPC(itestGhostVPC, rule.NotApplicable, "VPC no longer exists in "+itestRegion+"."),
 	)
 
@@ -640,8 +644,8 @@ func TestIntegrationCleanupGoneVPC(t *testing.T) {
 	require.NoError(t, r.h.Handle(t.Context(), itestScheduled(t, itestSweep2Time, "")))
 
 	itestAssertEvaluations(t, itestReported(r.config), itestSweep2Time,
-		itestVPC(kept.ID, rule.Compliant),
-		itestVPC(defaultVPC, rule.NonCompliant),
+		itestVPC(kept.ID, rule.Compliant, kept.Endpoints[0].ID+" ("+itestEC2+") is an available Interface endpoint."),
+		itestVPC(defaultVPC, rule.NonCompliant, itestNoEC2),
 		itestVPC(gone.ID, rule.NotApplicable, "VPC no longer exists in "+itestRegion+"."),
 	)
 	itestAssertPuts(t, r.config)
@@ -675,18 +679,18 @@ func TestIntegrationLargeSweep(t *testing.T) {
 		}
 	}
 	vpcs := r.seedVPCs(t, specs...)
-	want := []itestWant{itestVPC(r.defaultVPC(t), rule.NonCompliant)}
+	want := []itestWant{itestVPC(r.defaultVPC(t), rule.NonCompliant, itestNoEC2)}
 	endpoints := 0
 	for _, v := range vpcs {
 		if len(v.Endpoints) > 0 {
 			endpoints++
 			want = append(want, itestVPC(v.ID, rule.Compliant, v.Endpoints[0].ID))
 		} else {
-			want = append(want, itestVPC(v.ID, rule.NonCompliant))
+			want = append(want, itestVPC(v.ID, rule.NonCompliant, itestNoEC2))
 		}
 	}
 	total := len(want)
-	wantPuts := (total + maxEvaluationsPerPut - 1) / maxEvaluationsPerPut
+	wantPuts := (total + awsMaxEvaluationsPerPut - 1) / awsMaxEvaluationsPerPut
 
 	require.NoError(t, r.h.Handle(t.Context(), itestScheduled(t, itestSweepTime, "")))
 
@@ -758,8 +762,8 @@ func TestIntegrationSweepKeepsFreshResults(t *testing.T) {
 		}
 	}
 	itestAssertEvaluations(t, sweepPut, itestSweepTime,
-		itestVPC(listed.ID, rule.NonCompliant),
-		itestVPC(defaultVPC, rule.NonCompliant),
+		itestVPC(listed.ID, rule.NonCompliant, itestNoEC2),
+		itestVPC(defaultVPC, rule.NonCompliant, itestNoEC2),
 		itestVPC(itestGhostVPC, rule.NotApplicable, "VPC no longer exists in "+itestRegion+"."),
 	)
 	stored := make(map[string]string)

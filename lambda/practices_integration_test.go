@@ -329,8 +329,8 @@ func TestPracticePrivateDNS(t *testing.T) {
 	}{
 		{name: "check on, private DNS on", params: ptestDNSParams, vpc: "private DNS on", want: itestWant{compliance: rule.Compliant, annotation: []string{"(passes private DNS)"}}},
 		{name: "check on, private DNS off", params: ptestDNSParams, vpc: "private DNS off", want: itestWant{compliance: rule.NonCompliant, annotation: []string{ptestNoDNS + "."}}},
-		{name: "check off, private DNS off", params: `{"requirePrivateDns":"false"}`, vpc: "private DNS off", want: itestWant{compliance: rule.Compliant}},
-		{name: "check unset, private DNS off", params: "", vpc: "private DNS off", want: itestWant{compliance: rule.Compliant}},
+		{name: "check off, private DNS off", params: `{"requirePrivateDns":"false"}`, vpc: "private DNS off", want: itestWant{compliance: rule.Compliant, annotation: []string{" is an available Interface endpoint."}}},
+		{name: "check unset, private DNS off", params: "", vpc: "private DNS off", want: itestWant{compliance: rule.Compliant, annotation: []string{" is an available Interface endpoint."}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -398,7 +398,7 @@ func TestPracticeAvailabilityZones(t *testing.T) {
 		}
 		t.Run(fmt.Sprintf("min %d/sweep", tt.min), func(t *testing.T) {
 			ptestRun(t, r, itestScheduled(t, itestSweepTime, params))
-			wants := []itestWant{itestVPC(r.defaultVPC(t), rule.NonCompliant)}
+			wants := []itestWant{itestVPC(r.defaultVPC(t), rule.NonCompliant, itestNoEC2)}
 			for name := range tt.want {
 				wants = append(wants, wantFor(name))
 			}
@@ -507,7 +507,7 @@ func TestPracticeFullAccessPolicy(t *testing.T) {
 	}
 	t.Run("sweep", func(t *testing.T) {
 		ptestRun(t, r, itestScheduled(t, itestSweepTime, ptestPolicyParam))
-		wants := []itestWant{itestVPC(r.defaultVPC(t), rule.NonCompliant)}
+		wants := []itestWant{itestVPC(r.defaultVPC(t), rule.NonCompliant, itestNoEC2)}
 		for _, tt := range tests {
 			wants = append(wants, want(tt.name, tt.want))
 		}
@@ -550,7 +550,7 @@ func TestPracticeAnnotation(t *testing.T) {
 	}
 	check := func(t *testing.T, got string, exact, prefix string) {
 		t.Helper()
-		assert.LessOrEqual(t, utf8.RuneCountInString(got), rule.MaxAnnotationLength)
+		assert.LessOrEqual(t, utf8.RuneCountInString(got), awsMaxAnnotationLength)
 		if exact != "" {
 			assert.Equal(t, exact, got)
 			return
@@ -691,7 +691,7 @@ func TestPracticeSweepCost(t *testing.T) {
 
 			require.NoError(t, r.h.Handle(t.Context(), itestScheduled(t, itestSweepTime, ptestAllChecks)))
 
-			wants := []itestWant{itestVPC(r.defaultVPC(t), rule.NonCompliant)}
+			wants := []itestWant{itestVPC(r.defaultVPC(t), rule.NonCompliant, itestNoEC2)}
 			for _, v := range vpcs {
 				wants = append(wants, itestVPC(v.ID, rule.Compliant, v.Endpoints[0].ID, "passes private DNS, AZ spread, HTTPS from VPC, scoped policy"))
 			}

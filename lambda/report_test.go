@@ -100,7 +100,7 @@ func TestToConfig(t *testing.T) {
 				Annotation:             tt.wantAnnotation,
 			}, got)
 			if got.Annotation != nil {
-				assert.LessOrEqual(t, utf8.RuneCountInString(*got.Annotation), rule.MaxAnnotationLength)
+				assert.LessOrEqual(t, utf8.RuneCountInString(*got.Annotation), awsMaxAnnotationLength)
 			}
 		})
 	}

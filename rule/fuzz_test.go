@@ -88,8 +88,8 @@ func FuzzTruncate(f *testing.F) {
 	for _, seed := range []string{
 		"",
 		"short",
-		strings.Repeat("a", rule.MaxAnnotationLength),
-		strings.Repeat("a", rule.MaxAnnotationLength+1),
+		strings.Repeat("a", awsMaxAnnotationLength),
+		strings.Repeat("a", awsMaxAnnotationLength+1),
 		strings.Repeat("word ", 100),
 		strings.Repeat("é", 300),
 		strings.Repeat("🙂 ", 200),
@@ -101,10 +101,10 @@ func FuzzTruncate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got := rule.Truncate(s)
-		if n := utf8.RuneCountInString(got); n > rule.MaxAnnotationLength {
+		if n := utf8.RuneCountInString(got); n > awsMaxAnnotationLength {
 			t.Fatalf("Truncate returned %d characters", n)
 		}
-		if utf8.RuneCountInString(s) <= rule.MaxAnnotationLength {
+		if utf8.RuneCountInString(s) <= awsMaxAnnotationLength {
 			if got != s {
 				t.Fatalf("Truncate changed a string that fits: %q → %q", s, got)
 			}
@@ -153,7 +153,7 @@ func FuzzEvaluateAnnotation(f *testing.F) {
 			t.Fatalf("result for %s %s", res.ResourceType, res.ResourceID)
 		}
 		n := utf8.RuneCountInString(res.Annotation)
-		if n == 0 || n > rule.MaxAnnotationLength {
+		if n == 0 || n > awsMaxAnnotationLength {
 			t.Fatalf("annotation of %d characters: %q", n, res.Annotation)
 		}
 		// Checked one by one: two invalid strings can join into a valid one ("\xd2" + "\x91").

@@ -12,6 +12,11 @@ import (
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
 
+// awsMaxAnnotationLength is PutEvaluations' limit on an annotation (AWS Config API reference,
+// Evaluation: "Annotation", 1 to 256 characters), written as AWS's number so that a wrong
+// rule.MaxAnnotationLength fails the tests.
+const awsMaxAnnotationLength = 256
+
 const (
 	testRegion   = "us-east-1"
 	testAccount  = "111122223333"
@@ -505,8 +510,8 @@ func TestEvaluateAnnotationFitsPutEvaluations(t *testing.T) {
 			got := rule.Evaluate(tt.vpc, tt.endpoints, rule.Inventory{}, parseParams(t, tt.params), testScope)
 
 			assert.Equal(t, vpcResult(tt.compliance, got.Annotation), got)
-			assert.LessOrEqual(t, utf8.RuneCountInString(got.Annotation), rule.MaxAnnotationLength)
-			assert.Greater(t, utf8.RuneCountInString(got.Annotation), rule.MaxAnnotationLength*3/4, "cut far too short")
+			assert.LessOrEqual(t, utf8.RuneCountInString(got.Annotation), awsMaxAnnotationLength)
+			assert.Greater(t, utf8.RuneCountInString(got.Annotation), awsMaxAnnotationLength*3/4, "cut far too short")
 			assert.True(t, utf8.ValidString(got.Annotation), "annotation is not valid UTF-8")
 			assert.True(t, strings.HasSuffix(got.Annotation, "…"), "cut annotation does not end with an ellipsis: %q", got.Annotation)
 			assert.True(t, strings.HasPrefix(got.Annotation, tt.wantPrefix), "annotation %q does not start with %q", got.Annotation, tt.wantPrefix)

@@ -16,7 +16,10 @@ import (
 	"unicode/utf8"
 )
 
-// Limits of the AWS Config API that the fake enforces.
+// Limits of the AWS Config API that the fake enforces, as the API reference states them
+// (PutEvaluations: at most 100 Evaluations, an Annotation of 1 to 256 characters;
+// GetComplianceDetailsByConfigRule: Limit 0 to 100, default 10). They are the fake's own numbers,
+// never the function's constants, so that a wrong constant in the function is refused here.
 const (
 	maxEvaluationsPerPut  = 100
 	maxAnnotationLength   = 256
