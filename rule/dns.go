@@ -12,9 +12,11 @@ import (
 // with it that carries such a zone or rule. With ignoreUnusedVpcs, a VPC with no network
 // interfaces but those of its own endpoints is NOT_APPLICABLE.
 //
-// The paths are weighed in a fixed order, and the first that is evidence decides: zones
-// associated directly, then Resolver rules associated directly, then the Profile. A caller may
-// therefore read the facts of the later paths only when the earlier ones are not evidence.
+// The zones and rules, direct and through the Profile, are weighed as Route 53 Resolver answers
+// a name: the most specific domain decides, a rule before a zone of the same domain, so a less
+// specific source never passes a VPC that a more specific one fails. Facts not read (a nil map)
+// are taken as absent: a caller that reads the Resolver rules and the Profile only for VPCs the
+// zones did not pass cannot see a forwarding rule that overrides a zone for the same name.
 
 // HostedZone is a private hosted zone associated with a VPC, directly or through a Profile.
 type HostedZone struct {
@@ -193,13 +195,11 @@ func (e *evaluator) centralService(vpc VPC, svc Service, own serviceVerdict) ser
 	}
 	var findings []string
 	for _, name := range names {
-		for _, path := range []func(VPC, Service, string) []dnsVerdict{e.directZones, e.directRules, e.profilePaths} {
-			for _, v := range path(vpc, svc, name) {
-				if v.ok {
-					return serviceVerdict{ok: true, text: v.text}
-				}
-				findings = append(findings, v.text)
+		for _, v := range e.resolve(vpc, svc, name) {
+			if v.ok {
+				return serviceVerdict{ok: true, text: v.text}
 			}
+			findings = append(findings, v.text)
 		}
 	}
 	if len(findings) == 0 {
@@ -208,51 +208,102 @@ func (e *evaluator) centralService(vpc VPC, svc Service, own serviceVerdict) ser
 	return serviceVerdict{text: lead + " Central DNS not evidence: " + strings.Join(findings, "; ") + "."}
 }
 
-// directZones weighs the zones associated with vpc directly.
-func (e *evaluator) directZones(vpc VPC, svc Service, name string) []dnsVerdict {
-	return e.zonePath(vpc, svc, name, e.inv.DNS.Zones[vpc.ID], "")
+// candidates are the zones and rules that may answer one name for one VPC, each with the
+// Profile it comes through ("" when associated directly).
+type candidates struct {
+	zones    []HostedZone
+	zoneVia  []string
+	rules    []ResolverRule
+	ruleVia  []string
+	findings []dnsVerdict // what keeps a source from applying (a Profile not COMPLETE)
 }
 
-// directRules weighs the Resolver rules associated with vpc directly.
-func (e *evaluator) directRules(vpc VPC, _ Service, name string) []dnsVerdict {
-	return e.rulePath(name, e.inv.DNS.Rules[vpc.ID], "")
-}
-
-// profilePaths weighs the zones, then the rules, of the Profile associated with vpc.
-func (e *evaluator) profilePaths(vpc VPC, svc Service, name string) []dnsVerdict {
-	p, ok := e.inv.DNS.Profiles[vpc.ID]
-	if !ok {
-		return nil
-	}
-	via := " through Route 53 Profile " + p.ID
-	if p.Status != associationComplete {
-		return []dnsVerdict{{text: "Route 53 Profile " + p.ID + " is " + orUnknown(p.Status) + ", not COMPLETE"}}
-	}
-	return append(e.zonePath(vpc, svc, name, p.Zones, via), e.rulePath(name, p.Rules, via)...)
-}
-
-// zonePath weighs zones for name: the most specific zone that serves name answers it, as Route 53
-// Resolver does (a parent zone is not consulted when a zone for the name itself exists).
-func (e *evaluator) zonePath(vpc VPC, svc Service, name string, zones []HostedZone, via string) []dnsVerdict {
-	best := -1
-	var chosen []HostedZone
-	for _, z := range zones {
-		if !ZoneServes(z.Name, name) {
-			continue
+// resolve weighs name for vpc as Route 53 Resolver answers it: the most specific zone or rule
+// whose domain holds name decides, a rule before a zone of the same domain; a SYSTEM rule leaves
+// the answer to the zones. Zones and rules associated directly and through the Profile are
+// weighed together, and where several answer at the same depth every one of them must be
+// evidence, so that no order between them is assumed.
+func (e *evaluator) resolve(vpc VPC, svc Service, name string) []dnsVerdict {
+	var c candidates
+	c.add(e.inv.DNS.Zones[vpc.ID], e.inv.DNS.Rules[vpc.ID], "")
+	if p, ok := e.inv.DNS.Profiles[vpc.ID]; ok {
+		if p.Status != associationComplete {
+			c.findings = append(c.findings, dnsVerdict{text: "Route 53 Profile " + p.ID + " is " + orUnknown(p.Status) + ", not COMPLETE"})
+		} else {
+			c.add(p.Zones, p.Rules, " through Route 53 Profile "+p.ID)
 		}
-		n := len(NormalizeDNSName(z.Name))
+	}
+	zoneDepth, ruleDepth := -1, -1
+	for _, z := range c.zones {
+		if ZoneServes(z.Name, name) {
+			zoneDepth = max(zoneDepth, len(NormalizeDNSName(z.Name)))
+		}
+	}
+	for _, r := range c.rules {
+		if ruleApplies(r, name) {
+			ruleDepth = max(ruleDepth, len(NormalizeDNSName(r.DomainName)))
+		}
+	}
+	var out []dnsVerdict
+	if ruleDepth >= 0 && ruleDepth >= zoneDepth {
+		var system []dnsVerdict
+		for i, r := range c.rules {
+			if !ruleApplies(r, name) || len(NormalizeDNSName(r.DomainName)) != ruleDepth {
+				continue
+			}
+			v := e.ruleVerdict(name, r, c.ruleVia[i])
+			if r.Type == ruleTypeSystem {
+				system = append(system, v)
+				continue
+			}
+			out = append(out, v)
+		}
 		switch {
-		case n > best:
-			best, chosen = n, []HostedZone{z}
-		case n == best:
-			chosen = append(chosen, z)
+		case len(out) > 0 && len(system) > 0:
+			// Rules of both kinds for one domain: which applies is not known.
+			return append(c.findings, append(out, system...)...)
+		case len(out) > 0:
+			return append(c.findings, all(out)...)
+		case zoneDepth < 0:
+			return append(c.findings, system...)
+		}
+		// Only SYSTEM rules: Resolver answers from the zones.
+	}
+	for i, z := range c.zones {
+		if ZoneServes(z.Name, name) && len(NormalizeDNSName(z.Name)) == zoneDepth {
+			out = append(out, e.zoneVerdict(vpc, svc, name, z, c.zoneVia[i]))
 		}
 	}
-	out := make([]dnsVerdict, 0, len(chosen))
-	for _, z := range chosen {
-		out = append(out, e.zoneVerdict(vpc, svc, name, z, via))
+	return append(c.findings, all(out)...)
+}
+
+func (c *candidates) add(zones []HostedZone, rules []ResolverRule, via string) {
+	for _, z := range zones {
+		c.zones, c.zoneVia = append(c.zones, z), append(c.zoneVia, via)
 	}
-	return out
+	for _, r := range rules {
+		c.rules, c.ruleVia = append(c.rules, r), append(c.ruleVia, via)
+	}
+}
+
+// all returns verdicts unchanged when one fails, else the first alone: evidence only when
+// every source that answers at the same depth is.
+func all(verdicts []dnsVerdict) []dnsVerdict {
+	var failed []dnsVerdict
+	for _, v := range verdicts {
+		if !v.ok {
+			failed = append(failed, v)
+		}
+	}
+	if len(failed) > 0 || len(verdicts) == 0 {
+		return failed
+	}
+	return verdicts[:1]
+}
+
+// ruleApplies reports whether r, as associated, takes part in answering name.
+func ruleApplies(r ResolverRule, name string) bool {
+	return r.Status == associationComplete && (r.Type == ruleTypeForward || r.Type == ruleTypeSystem) && within(name, r.DomainName)
 }
 
 // zoneVerdict weighs one zone that serves name.
@@ -270,10 +321,30 @@ func (e *evaluator) zoneVerdict(vpc VPC, svc Service, name string, z HostedZone,
 	if !read {
 		return dnsVerdict{text: zone + ": its records were not read"}
 	}
-	r, ok := recordFor(records, name)
-	if !ok {
+	answering, other := recordsFor(records, name)
+	switch {
+	case len(answering) == 0 && len(other) == 0:
 		return dnsVerdict{text: zone + " holds no record for " + name}
+	case len(answering) == 0:
+		answering = other[:1]
 	}
+	// Resolver may answer with any of the name's record sets (weighted, failover, latency or
+	// multivalue sets, an AAAA beside an A): each must lead to a qualifying endpoint.
+	var served dnsVerdict
+	for i, r := range answering {
+		v := e.recordVerdict(vpc, svc, name, r, zone)
+		if !v.ok {
+			return v
+		}
+		if i == 0 {
+			served = v
+		}
+	}
+	return served
+}
+
+// recordVerdict weighs one record set of zone that answers name.
+func (e *evaluator) recordVerdict(vpc VPC, svc Service, name string, r Record, zone string) dnsVerdict {
 	target := RecordTarget(r)
 	if target == "" {
 		return dnsVerdict{text: zone + " answers " + name + " with " + r.Type + " " + strings.Join(r.Values, ",") + ", not an alias or CNAME to an endpoint"}
@@ -298,9 +369,9 @@ func (e *evaluator) zoneVerdict(vpc VPC, svc Service, name string, z HostedZone,
 	return dnsVerdict{ok: true, text: "Served by " + ep.ID + " (" + ep.ServiceName + ") in " + ep.VPCID + " through " + zone + checkedSuffix(central.p) + "."}
 }
 
-// recordFor returns the record that answers name: an alias A record first, then an alias AAAA
-// record, then a CNAME, then any other.
-func recordFor(records []Record, name string) (Record, bool) {
+// recordsFor returns zone records named name: those an address query may be answered with
+// (A, AAAA, CNAME; alias A records first, then alias AAAA, then CNAME) and the others.
+func recordsFor(records []Record, name string) (answering, other []Record) {
 	rank := func(r Record) int {
 		switch {
 		case r.AliasTarget != "" && strings.EqualFold(r.Type, "A"):
@@ -309,45 +380,33 @@ func recordFor(records []Record, name string) (Record, bool) {
 			return 1
 		case strings.EqualFold(r.Type, "CNAME"):
 			return 2
+		case strings.EqualFold(r.Type, "A"), strings.EqualFold(r.Type, "AAAA"):
+			return 3
 		}
-		return 3
+		return 4
 	}
-	found := false
-	var best Record
 	for _, r := range records {
 		if NormalizeDNSName(r.Name) != NormalizeDNSName(name) {
 			continue
 		}
-		if !found || rank(r) < rank(best) {
-			best, found = r, true
+		if rank(r) < 4 {
+			answering = append(answering, r)
+		} else {
+			other = append(other, r)
 		}
 	}
-	return best, found
+	slices.SortStableFunc(answering, func(a, b Record) int { return rank(a) - rank(b) })
+	return answering, other
 }
 
-// rulePath weighs Resolver rules for name: the most specific FORWARD or SYSTEM rule whose domain
-// holds name decides, as Route 53 Resolver does.
-func (e *evaluator) rulePath(name string, rules []ResolverRule, via string) []dnsVerdict {
-	best := -1
-	var chosen *ResolverRule
-	for i, r := range rules {
-		if r.Status != associationComplete || (r.Type != ruleTypeForward && r.Type != ruleTypeSystem) || !within(name, r.DomainName) {
-			continue
-		}
-		if n := len(NormalizeDNSName(r.DomainName)); n > best {
-			best, chosen = n, &rules[i]
-		}
-	}
-	if chosen == nil {
-		return nil
-	}
-	r := *chosen
+// ruleVerdict weighs one rule that applies to name.
+func (e *evaluator) ruleVerdict(name string, r ResolverRule, via string) dnsVerdict {
 	desc := "Resolver rule " + r.ID + " (" + NormalizeDNSName(r.DomainName) + ")" + via
 	switch {
 	case r.Type == ruleTypeSystem:
-		return []dnsVerdict{{text: desc + " is a SYSTEM rule: it forwards nothing"}}
+		return dnsVerdict{text: desc + " is a SYSTEM rule: it forwards nothing"}
 	case !e.p.Trusts(r.OwnerID, e.s):
-		return []dnsVerdict{{text: desc + " is owned by account " + orUnknown(r.OwnerID) + ", not in " + ParamTrustedDNSAccounts}}
+		return dnsVerdict{text: desc + " is owned by account " + orUnknown(r.OwnerID) + ", not in " + ParamTrustedDNSAccounts}
 	}
-	return []dnsVerdict{{ok: true, text: "Served through " + desc + " of account " + r.OwnerID + ": the resolver it forwards " + name + " to gives the answer."}}
+	return dnsVerdict{ok: true, text: "Served through " + desc + " of account " + r.OwnerID + ": the resolver it forwards " + name + " to gives the answer."}
 }

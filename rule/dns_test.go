@@ -424,3 +424,87 @@ func TestZoneServes(t *testing.T) {
 	assert.False(t, rule.ZoneServes("west-1.amazonaws.com", "ec2.us-west-1.amazonaws.com"))
 	assert.False(t, rule.ZoneServes("", ec2DNSName))
 }
+
+// Route 53 Resolver answers a name from the most specific zone or rule that holds it (a rule
+// before a zone of the same name): what a less specific path would say does not count when a
+// more specific one answers otherwise, and every record set of the name must lead to the
+// endpoint, since Resolver may answer with any of them.
+func TestEvaluateCentralEndpointsResolution(t *testing.T) {
+	forward := func(id, domain, owner string) rule.ResolverRule {
+		return rule.ResolverRule{ID: id, DomainName: domain, OwnerID: owner, Type: "FORWARD", Status: "COMPLETE"}
+	}
+	elsewhere := aliasTo(ec2DNSName, "internal-proxy-1.us-east-1.elb.amazonaws.com")
+	weighted := func(recs ...rule.Record) map[string][]rule.Record { return map[string][]rule.Record{ownZoneID: recs} }
+	served := "Served by " + hubEndpoint + " (" + ec2Service + ") in " + hubVPCID + " through private hosted zone " + ownZoneID + " " + ec2DNSName + "."
+	pointsElsewhere := "private hosted zone " + ownZoneID + " " + ec2DNSName + " sends " + ec2DNSName +
+		" to internal-proxy-1.us-east-1.elb.amazonaws.com, not an endpoint of this account in us-east-1"
+	tests := []struct {
+		name    string
+		dns     rule.DNS
+		profile *rule.Profile
+		want    rule.Result
+	}{
+		{
+			name: "a zone for the name pointing elsewhere hides a trusted rule for a parent",
+			dns:  dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)}, weighted(elsewhere), []rule.ResolverRule{forward("rslvr-rr-0001", "amazonaws.com", trustedAcct)}, hub()),
+			want: vpcResult(rule.NonCompliant, noEndpointNC+"Central DNS not evidence: "+pointsElsewhere+"."),
+		},
+		{
+			name: "an untrusted rule for the name hides a zone that would serve it",
+			dns: dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)}, weighted(aliasTo(ec2DNSName, hubDNSName)),
+				[]rule.ResolverRule{forward("rslvr-rr-0002", ec2DNSName, strangerAcct)}, hub()),
+			want: vpcResult(rule.NonCompliant, noEndpointNC+"Central DNS not evidence: Resolver rule rslvr-rr-0002 ("+ec2DNSName+
+				") is owned by account "+strangerAcct+", not in trustedDnsAccounts."),
+		},
+		{
+			name: "a rule for a parent does not hide a zone for the name",
+			dns: dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)}, weighted(aliasTo(ec2DNSName, hubDNSName)),
+				[]rule.ResolverRule{forward("rslvr-rr-0003", "amazonaws.com", strangerAcct)}, hub()),
+			want: vpcResult(rule.Compliant, served),
+		},
+		{
+			name: "a SYSTEM rule for the name leaves the answer to the zone",
+			dns: dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)}, weighted(aliasTo(ec2DNSName, hubDNSName)),
+				[]rule.ResolverRule{forward("rslvr-rr-0004", "amazonaws.com", strangerAcct),
+					{ID: "rslvr-rr-0005", DomainName: ec2DNSName, OwnerID: testAccount, Type: "SYSTEM", Status: "COMPLETE"}}, hub()),
+			want: vpcResult(rule.Compliant, served),
+		},
+		{
+			name:    "a direct zone pointing elsewhere hides the profile's zone for the same name",
+			dns:     dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)}, weighted(elsewhere), nil, hub()),
+			profile: &rule.Profile{ID: "rp-0001", Status: "COMPLETE", Zones: []rule.HostedZone{{ID: "Z0NET", Name: ec2DNSName, OwnerAccount: trustedAcct}}},
+			want:    vpcResult(rule.NonCompliant, noEndpointNC+"Central DNS not evidence: "+pointsElsewhere+"."),
+		},
+		{
+			name: "weighted records: one to the endpoint, one elsewhere",
+			dns:  dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)}, weighted(aliasTo(ec2DNSName, hubDNSName), elsewhere), nil, hub()),
+			want: vpcResult(rule.NonCompliant, noEndpointNC+"Central DNS not evidence: "+pointsElsewhere+"."),
+		},
+		{
+			name: "an alias AAAA elsewhere beside an alias A to the endpoint",
+			dns: dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)},
+				weighted(aliasTo(ec2DNSName, hubDNSName), rule.Record{Name: ec2DNSName, Type: "AAAA", Values: []string{"fd00::5"}}), nil, hub()),
+			want: vpcResult(rule.NonCompliant, noEndpointNC+"Central DNS not evidence: private hosted zone "+ownZoneID+" "+ec2DNSName+
+				" answers "+ec2DNSName+" with AAAA fd00::5, not an alias or CNAME to an endpoint."),
+		},
+		{
+			name: "every record set to the endpoint, a TXT record beside them",
+			dns: dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)}, weighted(rule.Record{Name: ec2DNSName, Type: "TXT", Values: []string{`"owner=net"`}},
+				aliasTo(ec2DNSName, hubDNSName), rule.Record{Name: ec2DNSName, Type: "AAAA", AliasTarget: hubDNSName}), nil, hub()),
+			want: vpcResult(rule.Compliant, served),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := parseParams(t, centralOn)
+			if tt.profile != nil {
+				tt.dns.Profiles = map[string]rule.Profile{testVPCID: *tt.profile}
+			}
+			inv := rule.Inventory{DNS: tt.dns}
+			got := rule.Evaluate(testVPC(), nil, inv, p, testScope)
+			assert.Equal(t, tt.want.Compliance, got.Compliance)
+			assert.Equal(t, rule.Truncate(tt.want.Annotation), rule.Truncate(got.Annotation))
+			assert.Equal(t, []rule.Result{got}, rule.EvaluateAll([]rule.VPC{testVPC()}, nil, inv, p, testScope))
+		})
+	}
+}
