@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
@@ -14,6 +15,7 @@ import (
 	resolvertypes "github.com/aws/aws-sdk-go-v2/service/route53resolver/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
@@ -270,4 +272,47 @@ func TestUnescape(t *testing.T) {
 	assert.Equal(t, "*.example.com.", unescape(`\052.example.com.`))
 	assert.Equal(t, "plain.example.com", unescape("plain.example.com"))
 	assert.Equal(t, `trailing\05`, unescape(`trailing\05`))
+}
+
+// Route 53 allows five requests a second per account (Route 53 API quotas). The pacer spaces
+// calls a fifth of a second apart with no burst: the sixth call of a run waits a full second
+// after the first. Reservations at one instant show it without a clock.
+func TestNewPacerKeepsRoute53Quota(t *testing.T) {
+	p := NewPacer()
+	now := time.Now()
+	var delays []time.Duration
+	for range 6 {
+		delays = append(delays, p.ReserveN(now, 1).DelayFrom(now))
+	}
+	assert.Equal(t, []time.Duration{0, 200 * time.Millisecond, 400 * time.Millisecond, 600 * time.Millisecond,
+		800 * time.Millisecond, time.Second}, delays)
+	assert.Equal(t, 1, p.Burst())
+	assert.Equal(t, rate.Limit(5), p.Limit())
+}
+
+// A name whose record sets fill a page (weighted or multivalue sets) is read on the next page.
+func TestRecordsFollowsTheNameToTheNextPage(t *testing.T) {
+	var starts []string
+	full := make([]r53types.ResourceRecordSet, 300)
+	for i := range full {
+		full[i] = r53types.ResourceRecordSet{Name: aws.String(ec2Name + "."), Type: r53types.RRTypeA, SetIdentifier: aws.String(string(rune('a' + i%26))),
+			AliasTarget: &r53types.AliasTarget{DNSName: aws.String("vpce-1-a.ec2.us-east-1.vpce.amazonaws.com.")}}
+	}
+	r53 := fakeRoute53{records: func(in *route53.ListResourceRecordSetsInput) (*route53.ListResourceRecordSetsOutput, error) {
+		starts = append(starts, aws.ToString(in.StartRecordIdentifier))
+		if len(starts) == 1 {
+			return &route53.ListResourceRecordSetsOutput{ResourceRecordSets: full, IsTruncated: true,
+				NextRecordName: aws.String(ec2Name + "."), NextRecordType: r53types.RRTypeA, NextRecordIdentifier: aws.String("next")}, nil
+		}
+		return &route53.ListResourceRecordSetsOutput{ResourceRecordSets: []r53types.ResourceRecordSet{
+			{Name: aws.String(ec2Name + "."), Type: r53types.RRTypeA, SetIdentifier: aws.String("next"), AliasTarget: &r53types.AliasTarget{DNSName: aws.String("proxy.corp.example.")}},
+		}}, nil
+	}}
+	pace := &countingPacer{}
+	recs, err := reader(r53, nil, nil, pace).Records(t.Context(), "Z1", ec2Name)
+	require.NoError(t, err)
+	assert.Len(t, recs, 301)
+	assert.Equal(t, "proxy.corp.example.", recs[300].AliasTarget)
+	assert.Equal(t, []string{"", "next"}, starts, "the second page starts where the first ended")
+	assert.Equal(t, 2, pace.n, "each page waits for the pacer")
 }
