@@ -260,8 +260,9 @@ func (e *evaluator) resolve(vpc VPC, svc Service, name string) []dnsVerdict {
 		}
 		switch {
 		case len(out) > 0 && len(system) > 0:
-			// Rules of both kinds for one domain: which applies is not known.
-			return append(c.findings, append(out, system...)...)
+			// Rules of both kinds for one domain: which applies is not known, so neither is
+			// evidence.
+			return append(c.findings, system...)
 		case len(out) > 0:
 			return append(c.findings, all(out)...)
 		case zoneDepth < 0:

@@ -470,6 +470,14 @@ func TestEvaluateCentralEndpointsResolution(t *testing.T) {
 			want: vpcResult(rule.Compliant, served),
 		},
 		{
+			name: "a forwarding rule and a SYSTEM rule for one domain, direct and through the profile: neither is evidence",
+			dns:  dnsFacts(nil, nil, []rule.ResolverRule{forward("rslvr-rr-0006", ec2DNSName, testAccount)}, hub()),
+			profile: &rule.Profile{ID: "rp-0001", Status: "COMPLETE", Rules: []rule.ResolverRule{
+				{ID: "rslvr-rr-0007", DomainName: ec2DNSName, OwnerID: trustedAcct, Type: "SYSTEM", Status: "COMPLETE"}}},
+			want: vpcResult(rule.NonCompliant, noEndpointNC+"Central DNS not evidence: Resolver rule rslvr-rr-0007 ("+ec2DNSName+
+				") through Route 53 Profile rp-0001 is a SYSTEM rule: it forwards nothing."),
+		},
+		{
 			name:    "a direct zone pointing elsewhere hides the profile's zone for the same name",
 			dns:     dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)}, weighted(elsewhere), nil, hub()),
 			profile: &rule.Profile{ID: "rp-0001", Status: "COMPLETE", Zones: []rule.HostedZone{{ID: "Z0NET", Name: ec2DNSName, OwnerAccount: trustedAcct}}},
