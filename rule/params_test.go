@@ -274,6 +274,16 @@ func TestParseParamsErrors(t *testing.T) {
 			wantIn: []string{"serviceNames", `its prefix "ec2" is none of`},
 		},
 		{
+			name:   "region inside a label",
+			raw:    `{"serviceNames": "ec2-us-east-1"}`,
+			wantIn: []string{"serviceNames", `"ec2-us-east-1"`, "holds the region name us-east-1"},
+		},
+		{
+			name:   "region inside a label of a longer name",
+			raw:    `{"serviceNames": "ssm, com.amazonaws-us-east-1.ec2"}`,
+			wantIn: []string{"serviceNames", "holds the region name us-east-1"},
+		},
+		{
 			name:   "China prefix in a region of another partition",
 			raw:    `{"serviceNames": "cn.com.amazonaws.us-east-1.ec2"}`,
 			wantIn: []string{"serviceNames", "cn.com.amazonaws", "does not use", `use the short name "ec2"`},

@@ -87,6 +87,9 @@ var (
 	// regionName is one label of a service name that names a region: us-east-1, cn-north-1,
 	// us-gov-west-1, us-isob-east-1, eusc-de-east-1.
 	regionName = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$`)
+	// regionWithin finds a region name inside a label (ec2-us-east-1), where no service's short
+	// name has one: by the region codes AWS uses.
+	regionWithin = regexp.MustCompile(`(^|[.-])(af|ap|ca|cn|eu|eusc|il|me|mx|sa|us)(-[a-z]+)+-[0-9]{1,2}($|[.-])`)
 )
 
 // gatewayServices are the services that offer Gateway endpoints besides Interface ones (AWS
@@ -193,6 +196,10 @@ func parseService(item, region string) (Service, error) {
 	labels := strings.Split(name, ".")
 	at := slices.IndexFunc(labels, regionName.MatchString)
 	if at < 0 {
+		if found := regionWithin.FindString(name); found != "" {
+			return Service{}, fmt.Errorf("%q holds the region name %s, which no short service name does; give the short name (ec2) or a full name (%s)",
+				item, strings.Trim(found, ".-"), Service{Name: "ec2"}.FullName(region))
+		}
 		if isPrefixStart(labels[0]) {
 			return Service{}, fmt.Errorf("%q starts like a full service name but names no region; give the short name or the full name %s", item, Service{Name: "ec2"}.FullName(region))
 		}
