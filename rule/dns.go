@@ -304,7 +304,19 @@ func all(verdicts []dnsVerdict) []dnsVerdict {
 
 // ruleApplies reports whether r, as associated, takes part in answering name.
 func ruleApplies(r ResolverRule, name string) bool {
-	return r.Status == associationComplete && (r.Type == ruleTypeForward || r.Type == ruleTypeSystem) && within(name, r.DomainName)
+	return r.Status == associationComplete && (r.Type == ruleTypeForward || r.Type == ruleTypeSystem) &&
+		(isRoot(r.DomainName) || within(name, r.DomainName))
+}
+
+// isRoot reports whether a rule's domain is the root, ".": a rule for every name.
+func isRoot(domain string) bool { return strings.TrimSpace(domain) == "." }
+
+// ruleDomain returns a rule's domain as an annotation names it.
+func ruleDomain(r ResolverRule) string {
+	if isRoot(r.DomainName) {
+		return "."
+	}
+	return NormalizeDNSName(r.DomainName)
 }
 
 // zoneVerdict weighs one zone that serves name.
@@ -402,7 +414,7 @@ func recordsFor(records []Record, name string) (answering, other []Record) {
 
 // ruleVerdict weighs one rule that applies to name.
 func (e *evaluator) ruleVerdict(name string, r ResolverRule, via string) dnsVerdict {
-	desc := "Resolver rule " + r.ID + " (" + NormalizeDNSName(r.DomainName) + ")" + via
+	desc := "Resolver rule " + r.ID + " (" + ruleDomain(r) + ")" + via
 	switch {
 	case r.Type == ruleTypeSystem:
 		return dnsVerdict{text: desc + " is a SYSTEM rule: it forwards nothing"}

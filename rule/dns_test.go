@@ -478,6 +478,18 @@ func TestEvaluateCentralEndpointsResolution(t *testing.T) {
 				") through Route 53 Profile rp-0001 is a SYSTEM rule: it forwards nothing."),
 		},
 		{
+			name: "a trusted forwarding rule for the root domain forwards the name",
+			dns:  dnsFacts(nil, nil, []rule.ResolverRule{forward("rslvr-rr-0008", ".", trustedAcct)}, hub()),
+			want: vpcResult(rule.Compliant, "Served through Resolver rule rslvr-rr-0008 (.) of account "+trustedAcct+
+				": the resolver it forwards "+ec2DNSName+" to gives the answer."),
+		},
+		{
+			name: "a zone for the name is more specific than a root rule",
+			dns: dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)}, weighted(elsewhere),
+				[]rule.ResolverRule{forward("rslvr-rr-0008", ".", trustedAcct)}, hub()),
+			want: vpcResult(rule.NonCompliant, noEndpointNC+"Central DNS not evidence: "+pointsElsewhere+"."),
+		},
+		{
 			name:    "a direct zone pointing elsewhere hides the profile's zone for the same name",
 			dns:     dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)}, weighted(elsewhere), nil, hub()),
 			profile: &rule.Profile{ID: "rp-0001", Status: "COMPLETE", Zones: []rule.HostedZone{{ID: "Z0NET", Name: ec2DNSName, OwnerAccount: trustedAcct}}},

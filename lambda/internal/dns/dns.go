@@ -286,7 +286,11 @@ func (r *Reader) accountRules(ctx context.Context) (map[string]rule.ResolverRule
 		}
 		for _, rr := range page.ResolverRules {
 			id := aws.ToString(rr.Id)
-			rules[id] = rule.ResolverRule{ID: id, DomainName: rule.NormalizeDNSName(aws.ToString(rr.DomainName)), OwnerID: aws.ToString(rr.OwnerId), Type: string(rr.RuleType)}
+			domain := aws.ToString(rr.DomainName)
+			if strings.TrimSpace(domain) != "." { // the root stays ".": a rule for every name
+				domain = rule.NormalizeDNSName(domain)
+			}
+			rules[id] = rule.ResolverRule{ID: id, DomainName: domain, OwnerID: aws.ToString(rr.OwnerId), Type: string(rr.RuleType)}
 		}
 	}
 	r.rules = rules

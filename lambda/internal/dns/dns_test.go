@@ -316,3 +316,23 @@ func TestRecordsFollowsTheNameToTheNextPage(t *testing.T) {
 	assert.Equal(t, []string{"", "next"}, starts, "the second page starts where the first ended")
 	assert.Equal(t, 2, pace.n, "each page waits for the pacer")
 }
+
+// A forwarding rule for "." (every name, a common rule to an on-premises resolver) keeps its
+// domain: normalized like a name it would be "", which holds nothing.
+func TestResolverRulesKeepsTheRootDomain(t *testing.T) {
+	res := fakeResolver{
+		assoc: func(*route53resolver.ListResolverRuleAssociationsInput) (*route53resolver.ListResolverRuleAssociationsOutput, error) {
+			return &route53resolver.ListResolverRuleAssociationsOutput{ResolverRuleAssociations: []resolvertypes.ResolverRuleAssociation{
+				{ResolverRuleId: aws.String("rslvr-rr-1"), VPCId: aws.String(vpcID), Status: resolvertypes.ResolverRuleAssociationStatusComplete},
+			}}, nil
+		},
+		rules: func(*route53resolver.ListResolverRulesInput) (*route53resolver.ListResolverRulesOutput, error) {
+			return &route53resolver.ListResolverRulesOutput{ResolverRules: []resolvertypes.ResolverRule{
+				{Id: aws.String("rslvr-rr-1"), DomainName: aws.String("."), OwnerId: aws.String(network), RuleType: resolvertypes.RuleTypeOptionForward},
+			}}, nil
+		},
+	}
+	got, err := reader(nil, res, nil, &countingPacer{}).ResolverRules(t.Context(), vpcID)
+	require.NoError(t, err)
+	assert.Equal(t, map[string][]rule.ResolverRule{vpcID: {{ID: "rslvr-rr-1", DomainName: ".", OwnerID: network, Type: "FORWARD", Status: "COMPLETE"}}}, got)
+}
