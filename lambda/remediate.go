@@ -107,13 +107,17 @@ func parseRemediateArgs(prog string, args []string, stdout io.Writer) (remediate
 	p, err := rule.ParseParams(string(doc), o.region)
 	var pe *rule.ParamError
 	if errors.As(err, &pe) {
+		if pe.Param == rule.ParamVPCIDs || strings.Contains(o.vpcID, ",") {
+			// The parameter takes a list; the flag takes one VPC.
+			return o, fmt.Errorf("invalid value %q for --vpc-id: give one VPC ID (vpc- and 8 or 17 hex digits)", o.vpcID)
+		}
 		return o, fmt.Errorf("invalid value for --%s: %s", flags[pe.Param], pe.Reason)
 	}
 	if err != nil {
 		return o, err
 	}
 	if len(p.VPCIDs) != 1 {
-		return o, fmt.Errorf("invalid value for --vpc-id: give one VPC ID")
+		return o, fmt.Errorf("invalid value %q for --vpc-id: give one VPC ID (vpc- and 8 or 17 hex digits)", o.vpcID)
 	}
 	o.services = p.Services
 	if o.policyFile != "" {

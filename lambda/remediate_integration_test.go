@@ -265,7 +265,8 @@ func TestRemediateOnTheWire(t *testing.T) {
 	t.Run("bad flags", func(t *testing.T) {
 		for args, want := range map[string]string{
 			"":               "--vpc-id is required",
-			"--vpc-id vpc-1": "invalid value for --vpc-id",
+			"--vpc-id vpc-1": `invalid value "vpc-1" for --vpc-id: give one VPC ID`,
+			"--vpc-id vpc-0123456789abcdef0,vpc-1a2b3c4d":               "give one VPC ID",
 			"--vpc-id vpc-0123456789abcdef0 --availability-zones 33":    "invalid value for --availability-zones",
 			"--vpc-id vpc-0123456789abcdef0 --output json":              `invalid value "json" for --output`,
 			"--vpc-id vpc-0123456789abcdef0 --apply --output terraform": "--apply changes the VPC",
