@@ -29,6 +29,9 @@ const (
 	// actionListAccounts is the central function's own call in an organization deployment: it
 	// refuses events of accounts outside the organization.
 	actionListAccounts = "organizations:ListAccounts"
+	// actionBatchImportFindings is needed only with the rule parameter securityHubFindings, in
+	// the evaluated account, on its own product's ARN (product/<account>/default).
+	actionBatchImportFindings = "securityhub:BatchImportFindings"
 )
 
 // The IAM actions the audit command calls with the user's credentials, besides the evaluation's
@@ -82,4 +85,9 @@ func organizationActions() []string {
 // remediate.WriteActions(true) with --enable-vpc-dns.
 func remediationActions() []string {
 	return slices.Sorted(slices.Values(slices.Concat(remediate.ReadActions(), remediate.WriteActions(false))))
+}
+
+// findingActions returns the actions securityHubFindings adds.
+func findingActions() []string {
+	return []string{actionBatchImportFindings}
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/configservice/types"
 
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/batch"
+
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
 
@@ -57,38 +59,38 @@ type reporter struct {
 	attempts int
 	// backoff is the pause before the first re-send; it doubles for each further one.
 	backoff time.Duration
-	// sleep pauses for d or until ctx is done (sleepContext when nil).
+	// sleep pauses for d or until ctx is done (batch.SleepContext when nil).
 	sleep func(ctx context.Context, d time.Duration) error
-}
-
-// sleepContext pauses for d, or returns ctx's error as soon as it is done.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // put sends evals in batches of at most maxEvaluationsPerPut, re-sending the FailedEvaluations
 // of each batch up to the attempt bound. It returns an error naming every evaluation Config still
 // refused, or the first call error.
 func (r reporter) put(ctx context.Context, token string, evals []evaluation) error {
-	var refused []types.Evaluation
-	for start := 0; start < len(evals); start += maxEvaluationsPerPut {
-		end := min(start+maxEvaluationsPerPut, len(evals))
-		batch := make([]types.Evaluation, 0, end-start)
-		for _, e := range evals[start:end] {
-			batch = append(batch, toConfig(e))
-		}
-		failed, err := r.putBatch(ctx, token, batch)
-		if err != nil {
-			return fmt.Errorf("put evaluations %d-%d of %d: %w", start+1, end, len(evals), err)
-		}
-		refused = append(refused, failed...)
+	items := make([]types.Evaluation, 0, len(evals))
+	for _, e := range evals {
+		items = append(items, toConfig(e))
+	}
+	s := batch.Sender[types.Evaluation]{
+		Action:   actionPutEvaluations,
+		Noun:     "evaluations",
+		Size:     maxEvaluationsPerPut,
+		Attempts: r.attempts,
+		Backoff:  r.backoff,
+		Sleep:    r.sleep,
+		Send: func(ctx context.Context, b []types.Evaluation) ([]types.Evaluation, error) {
+			out, err := r.api.PutEvaluations(ctx, &configservice.PutEvaluationsInput{
+				ResultToken: aws.String(token), TestMode: token == testModeToken, Evaluations: b,
+			})
+			if err != nil {
+				return nil, apiError(actionPutEvaluations, err)
+			}
+			return out.FailedEvaluations, nil
+		},
+	}
+	refused, err := s.SendAll(ctx, items)
+	if err != nil {
+		return fmt.Errorf("put evaluations %w", err)
 	}
 	if len(refused) == 0 {
 		return nil
@@ -99,31 +101,6 @@ func (r reporter) put(ctx context.Context, token string, evals []evaluation) err
 	}
 	return fmt.Errorf("%w: AWS Config refused %d of %d evaluations after %d attempts: %s",
 		ErrEvaluationsNotStored, len(refused), len(evals), r.attempts, strings.Join(names, ", "))
-}
-
-// putBatch sends one batch and re-sends what Config answers as failed; it returns what still failed.
-func (r reporter) putBatch(ctx context.Context, token string, batch []types.Evaluation) ([]types.Evaluation, error) {
-	in := &configservice.PutEvaluationsInput{ResultToken: aws.String(token), TestMode: token == testModeToken}
-	delay := r.backoff
-	for attempt := 1; ; attempt++ {
-		in.Evaluations = batch
-		out, err := r.api.PutEvaluations(ctx, in)
-		if err != nil {
-			return nil, apiError(actionPutEvaluations, err)
-		}
-		if len(out.FailedEvaluations) == 0 || attempt >= r.attempts {
-			return out.FailedEvaluations, nil
-		}
-		batch = out.FailedEvaluations
-		sleep := r.sleep
-		if sleep == nil {
-			sleep = sleepContext
-		}
-		if err := sleep(ctx, delay); err != nil {
-			return nil, fmt.Errorf("%s: waiting to re-send %d failed evaluations: %w", actionPutEvaluations, len(batch), err)
-		}
-		delay *= 2
-	}
 }
 
 // clockSkew is how far apart the function's clock and Config's may be. A result Config recorded

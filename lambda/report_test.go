@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/batch"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
 
@@ -256,7 +257,7 @@ func TestReporterBackoff(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		r := reporter{api: c, attempts: 3, backoff: time.Hour, sleep: func(ctx context.Context, d time.Duration) error {
 			cancel()
-			return sleepContext(ctx, d)
+			return batch.SleepContext(ctx, d)
 		}}
 
 		err := r.put(ctx, fixtureResultToken, reportTestEvaluations(2))
@@ -270,8 +271,8 @@ func TestReporterBackoff(t *testing.T) {
 func TestSleepContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	assert.ErrorIs(t, sleepContext(ctx, time.Hour), context.Canceled, "a done context ends the pause at once")
-	assert.NoError(t, sleepContext(context.Background(), 0))
+	assert.ErrorIs(t, batch.SleepContext(ctx, time.Hour), context.Canceled, "a done context ends the pause at once")
+	assert.NoError(t, batch.SleepContext(context.Background(), 0))
 }
 
 func TestStaleVPCs(t *testing.T) {

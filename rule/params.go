@@ -27,6 +27,7 @@ const (
 	ParamAllowCentralEndpoints  = "allowCentralEndpoints"
 	ParamTrustedDNSAccounts     = "trustedDnsAccounts"
 	ParamIgnoreUnusedVPCs       = "ignoreUnusedVpcs"
+	ParamSecurityHubFindings    = "securityHubFindings"
 )
 
 // DefaultService is the service checked when serviceNames is not set: the EC2.10 control.
@@ -58,6 +59,10 @@ type Params struct {
 	TrustedDNSAccounts []string
 	// IgnoreUnusedVPCs makes a VPC with no network interfaces but its endpoints' NOT_APPLICABLE.
 	IgnoreUnusedVPCs bool
+
+	// SecurityHubFindings, when set, has every evaluated VPC reported to Security Hub too, as a
+	// finding of the evaluated account's own product.
+	SecurityHubFindings bool
 }
 
 // NeedsSubnets reports whether the evaluation needs the AZs of endpoint subnets.

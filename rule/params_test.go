@@ -135,7 +135,7 @@ func TestParseParams(t *testing.T) {
 		{
 			name: "empty optional parameters are not set",
 			raw: `{"vpcIds": "", "exemptTag": "", "requirePrivateDns": "", "minAvailabilityZones": "",
-				"requireHttpsFromVpc": "", "forbidFullAccessPolicy": "", "executionRoleName": "", "serviceName": ""}`,
+				"requireHttpsFromVpc": "", "forbidFullAccessPolicy": "", "executionRoleName": "", "serviceName": "", "securityHubFindings": ""}`,
 			want: defaults(nil),
 		},
 		{name: "minAvailabilityZones 2", raw: `{"minAvailabilityZones": " 2 "}`, want: defaults(func(p *rule.Params) { p.MinAvailabilityZones = 2 })},
@@ -148,7 +148,8 @@ func TestParseParams(t *testing.T) {
 		{
 			name: "every parameter",
 			raw: `{"serviceNames": "ec2,ssm", "vpcIds": "vpc-1a2b3c4d", "exemptTag": "skip", "requirePrivateDns": "true",
-				"minAvailabilityZones": "2", "requireHttpsFromVpc": "true", "forbidFullAccessPolicy": "true", "executionRoleName": "Role_1"}`,
+				"minAvailabilityZones": "2", "requireHttpsFromVpc": "true", "forbidFullAccessPolicy": "true", "executionRoleName": "Role_1",
+				"securityHubFindings": "true"}`,
 			want: rule.Params{
 				Services:               []rule.Service{{Name: "ec2"}, {Name: "ssm"}},
 				VPCIDs:                 []string{"vpc-1a2b3c4d"},
@@ -158,6 +159,7 @@ func TestParseParams(t *testing.T) {
 				RequireHTTPSFromVPC:    true,
 				ForbidFullAccessPolicy: true,
 				ExecutionRoleName:      "Role_1",
+				SecurityHubFindings:    true,
 			},
 		},
 	}
@@ -323,7 +325,7 @@ func TestParseParamsErrors(t *testing.T) {
 		{
 			name:   "unknown parameter lists the accepted ones",
 			raw:    `{"serviceNames": "ec2", "requirePrivateDNS": "true"}`,
-			wantIn: []string{`"requirePrivateDNS"`, "accepted: allowCentralEndpoints, executionRoleName, exemptTag, exemptTagKey, exemptTagValue, forbidFullAccessPolicy, ignoreUnusedVpcs, minAvailabilityZones, requireHttpsFromVpc, requirePrivateDns, serviceName, serviceNames, trustedDnsAccounts, vpcIds"},
+			wantIn: []string{`"requirePrivateDNS"`, "accepted: allowCentralEndpoints, executionRoleName, exemptTag, exemptTagKey, exemptTagValue, forbidFullAccessPolicy, ignoreUnusedVpcs, minAvailabilityZones, requireHttpsFromVpc, requirePrivateDns, securityHubFindings, serviceName, serviceNames, trustedDnsAccounts, vpcIds"},
 		},
 		{
 			name:   "vpcIds item is not a VPC ID",
@@ -364,6 +366,11 @@ func TestParseParamsErrors(t *testing.T) {
 			name:   "boolean not true or false",
 			raw:    `{"requirePrivateDns": "yes"}`,
 			wantIn: []string{"requirePrivateDns", `"yes"`, "true or false"},
+		},
+		{
+			name:   "securityHubFindings not a boolean",
+			raw:    `{"securityHubFindings": "on"}`,
+			wantIn: []string{"securityHubFindings", `"on"`, "true or false"},
 		},
 		{
 			name:   "boolean as a number",
@@ -570,7 +577,7 @@ func TestParamNames(t *testing.T) {
 		rule.ParamExecutionRoleName, rule.ParamExemptTag, rule.ParamExemptTagKey, rule.ParamExemptTagValue, rule.ParamForbidFullAccessPolicy,
 		rule.ParamIgnoreUnusedVPCs,
 		rule.ParamMinAvailabilityZones, rule.ParamRequireHTTPSFromVPC, rule.ParamRequirePrivateDNS,
-		rule.ParamServiceName, rule.ParamServiceNames, rule.ParamTrustedDNSAccounts, rule.ParamVPCIDs,
+		rule.ParamSecurityHubFindings, rule.ParamServiceName, rule.ParamServiceNames, rule.ParamTrustedDNSAccounts, rule.ParamVPCIDs,
 	}, rule.ParamNames())
 }
 

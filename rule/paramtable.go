@@ -106,6 +106,11 @@ var paramSpecs = []ParamSpec{
 		Usage: "a VPC with no network interfaces but its endpoints' is NOT_APPLICABLE",
 		set:   boolParam(func(p *Params) *bool { return &p.IgnoreUnusedVPCs }),
 	},
+	{
+		Name: ParamSecurityHubFindings, Flag: "security-hub-findings", Kind: KindBool, Default: "false",
+		Usage: "also import one Security Hub finding per evaluated VPC (the function; audit prints them with --output asff)",
+		set:   boolParam(func(p *Params) *bool { return &p.SecurityHubFindings }),
+	},
 }
 
 // ParamSpecs returns the specs of every rule parameter, in the order help lists them.

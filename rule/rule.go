@@ -66,7 +66,9 @@ type Result struct {
 	ResourceType string
 	ResourceID   string
 	Compliance   Compliance
-	Annotation   string
+	// Annotation is the whole explanation. AWS Config takes at most MaxAnnotationLength
+	// characters of it (see Truncate); a Security Hub finding carries more.
+	Annotation string
 }
 
 // Scope is the evaluation's context: where the rule runs and for whom.
@@ -144,11 +146,11 @@ func (e *evaluator) evaluate(vpc VPC, endpoints []Endpoint) Result {
 	}
 	if len(missing) > 0 {
 		res.Compliance = NonCompliant
-		res.Annotation = Truncate(strings.Join(missing, " "))
+		res.Annotation = strings.Join(missing, " ")
 		return res
 	}
 	res.Compliance = Compliant
-	res.Annotation = Truncate(strings.Join(found, " "))
+	res.Annotation = strings.Join(found, " ")
 	return res
 }
 
@@ -195,7 +197,7 @@ func OutOfScope(vpc VPC, p Params, s Scope) (Result, bool) {
 	if !ok {
 		return Result{}, false
 	}
-	return Result{ResourceType: ResourceTypeVPC, ResourceID: vpc.ID, Compliance: NotApplicable, Annotation: Truncate(reason)}, true
+	return Result{ResourceType: ResourceTypeVPC, ResourceID: vpc.ID, Compliance: NotApplicable, Annotation: reason}, true
 }
 
 // notApplicable returns why vpc is out of the rule's scope, if it is.

@@ -465,7 +465,9 @@ func TestEvaluateZeroParamsChecksEC2(t *testing.T) {
 	assert.Equal(t, vpcResult(rule.Compliant, "vpce-0ec2 (com.amazonaws.us-east-1.ec2) is an available Interface endpoint."), got)
 }
 
-func TestEvaluateAnnotationFitsPutEvaluations(t *testing.T) {
+// A result keeps the whole explanation (a Security Hub finding carries up to 1024 characters);
+// Truncate cuts it to what PutEvaluations takes, 256 characters.
+func TestEvaluateAnnotationLongAndCut(t *testing.T) {
 	manyFailing := make([]rule.Endpoint, 50)
 	for i := range manyFailing {
 		manyFailing[i] = interfaceEndpoint(fmt.Sprintf("vpce-0%016x", i), ec2Service, "pendingAcceptance")
@@ -510,11 +512,16 @@ func TestEvaluateAnnotationFitsPutEvaluations(t *testing.T) {
 			got := rule.Evaluate(tt.vpc, tt.endpoints, rule.Inventory{}, parseParams(t, tt.params), testScope)
 
 			assert.Equal(t, vpcResult(tt.compliance, got.Annotation), got)
-			assert.LessOrEqual(t, utf8.RuneCountInString(got.Annotation), awsMaxAnnotationLength)
-			assert.Greater(t, utf8.RuneCountInString(got.Annotation), awsMaxAnnotationLength*3/4, "cut far too short")
-			assert.True(t, utf8.ValidString(got.Annotation), "annotation is not valid UTF-8")
-			assert.True(t, strings.HasSuffix(got.Annotation, "…"), "cut annotation does not end with an ellipsis: %q", got.Annotation)
+			assert.Greater(t, utf8.RuneCountInString(got.Annotation), awsMaxAnnotationLength, "the whole explanation is kept")
+			assert.False(t, strings.HasSuffix(got.Annotation, "…"), "annotation was cut: %q", got.Annotation)
 			assert.True(t, strings.HasPrefix(got.Annotation, tt.wantPrefix), "annotation %q does not start with %q", got.Annotation, tt.wantPrefix)
+
+			cut := rule.Truncate(got.Annotation)
+			assert.LessOrEqual(t, utf8.RuneCountInString(cut), awsMaxAnnotationLength)
+			assert.Greater(t, utf8.RuneCountInString(cut), awsMaxAnnotationLength*3/4, "cut far too short")
+			assert.True(t, utf8.ValidString(cut), "annotation is not valid UTF-8")
+			assert.True(t, strings.HasSuffix(cut, "…"), "cut annotation does not end with an ellipsis: %q", cut)
+			assert.True(t, strings.HasPrefix(cut, tt.wantPrefix), "annotation %q does not start with %q", cut, tt.wantPrefix)
 		})
 	}
 }
