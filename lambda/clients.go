@@ -9,7 +9,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/findings"
 )
 
 // roleSessionName names the function's sessions in the member accounts' CloudTrail.
@@ -28,9 +31,20 @@ type clientFactory struct {
 func newClientFactory(cfg aws.Config) *clientFactory {
 	return &clientFactory{
 		cfg:    cfg,
-		own:    clients{ec2: ec2.NewFromConfig(cfg), config: configservice.NewFromConfig(cfg)},
+		own:    newClients(cfg),
 		sts:    sts.NewFromConfig(cfg),
 		byRole: make(map[string]clients),
+	}
+}
+
+// newClients returns clients from cfg; the Security Hub client is made on first use.
+func newClients(cfg aws.Config) clients {
+	return clients{
+		ec2:    ec2.NewFromConfig(cfg),
+		config: configservice.NewFromConfig(cfg),
+		securityHub: &lazySecurityHub{make: func() findings.API {
+			return securityhub.NewFromConfig(cfg)
+		}},
 	}
 }
 
@@ -61,7 +75,7 @@ func (f *clientFactory) clientsFor(ctx context.Context, roleARN string) (clients
 	}
 	cfg := f.cfg.Copy()
 	cfg.Credentials = creds
-	c := clients{ec2: ec2.NewFromConfig(cfg), config: configservice.NewFromConfig(cfg)}
+	c := newClients(cfg)
 	f.byRole[roleARN] = c
 	return c, nil
 }
@@ -121,4 +135,15 @@ func (c countingConfig) PutEvaluations(ctx context.Context, in *configservice.Pu
 func (c countingConfig) GetComplianceDetailsByConfigRule(ctx context.Context, in *configservice.GetComplianceDetailsByConfigRuleInput, opts ...func(*configservice.Options)) (*configservice.GetComplianceDetailsByConfigRuleOutput, error) {
 	*c.n++
 	return c.configAPI.GetComplianceDetailsByConfigRule(ctx, in, opts...)
+}
+
+// countingSecurityHub counts the Security Hub calls made through it.
+type countingSecurityHub struct {
+	findings.API
+	n *int
+}
+
+func (c countingSecurityHub) BatchImportFindings(ctx context.Context, in *securityhub.BatchImportFindingsInput, opts ...func(*securityhub.Options)) (*securityhub.BatchImportFindingsOutput, error) {
+	*c.n++
+	return c.API.BatchImportFindings(ctx, in, opts...)
 }

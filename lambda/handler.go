@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/findings"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
 
@@ -18,6 +20,21 @@ import (
 type clients struct {
 	ec2    ec2API
 	config configAPI
+	// securityHub makes the Security Hub client on first use: only invocations with the rule
+	// parameter securityHubFindings need one.
+	securityHub *lazySecurityHub
+}
+
+// lazySecurityHub makes a Security Hub client on first use, once.
+type lazySecurityHub struct {
+	once sync.Once
+	make func() findings.API
+	api  findings.API
+}
+
+func (l *lazySecurityHub) client() findings.API {
+	l.once.Do(func() { l.api = l.make() })
+	return l.api
 }
 
 // clientSource returns the clients to use: the function's own for an empty roleARN, otherwise
@@ -39,7 +56,8 @@ type handler struct {
 	// out of time fails with its own error instead of being killed mid-way.
 	deadlineMargin time.Duration
 	// now reads the clock (time.Now when nil). It never dates an evaluation: it tells the
-	// sweep's listing from results Config recorded after it.
+	// sweep's listing from results Config recorded after it, and dates the Security Hub
+	// findings (their UpdatedAt must grow from one import to the next, which event times need not).
 	now func() time.Time
 	// sleep pauses before a re-send (a timer on ctx when nil).
 	sleep func(ctx context.Context, d time.Duration) error
@@ -57,8 +75,10 @@ type stats struct {
 	messageType string
 	ec2Calls    int
 	configCalls int
-	counts      map[rule.Compliance]int
-	vpcs        int
+	// securityHubCalls counts Security Hub calls.
+	securityHubCalls int
+	counts           map[rule.Compliance]int
+	vpcs             int
 	// refused is set for an event of an account outside the organization.
 	refused bool
 }
@@ -77,7 +97,8 @@ func (h *handler) Handle(ctx context.Context, ev events.ConfigEvent) error {
 		slog.Int("notApplicable", st.counts[rule.NotApplicable]),
 		slog.Int("ec2Calls", st.ec2Calls),
 		slog.Int("configCalls", st.configCalls),
-		slog.Int("apiCalls", st.ec2Calls+st.configCalls),
+		slog.Int("securityHubCalls", st.securityHubCalls),
+		slog.Int("apiCalls", st.ec2Calls+st.configCalls+st.securityHubCalls),
 		slog.Int64("durationMs", time.Since(start).Milliseconds()),
 	}
 	switch {
@@ -133,6 +154,12 @@ func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) 
 	if err != nil {
 		return err
 	}
+	now := h.now
+	if now == nil {
+		now = time.Now
+	}
+	evaluatedAt := now()
+	securityHub := c.securityHub
 	c = clients{
 		ec2:    countingEC2{ec2API: c.ec2, n: &st.ec2Calls},
 		config: countingConfig{configAPI: c.config, n: &st.configCalls},
@@ -140,10 +167,6 @@ func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) 
 
 	var evals []evaluation
 	if req.messageType == messageScheduled {
-		now := h.now
-		if now == nil {
-			now = time.Now
-		}
 		evals, err = sweep(ctx, c, req, now)
 	} else {
 		evals, err = change(ctx, c.ec2, req)
@@ -160,7 +183,44 @@ func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) 
 			slog.String("compliance", string(e.Compliance)), slog.String("annotation", e.Annotation))
 	}
 	r := reporter{api: c.config, attempts: h.putAttempts, backoff: h.putBackoff, sleep: h.sleep}
-	return r.put(ctx, req.resultToken, evals)
+	if err := r.put(ctx, req.resultToken, evals); err != nil {
+		return err
+	}
+	if !req.params.SecurityHubFindings || req.testMode() {
+		return nil
+	}
+	if securityHub == nil {
+		return errors.New("no Security Hub client for the rule parameter " + rule.ParamSecurityHubFindings)
+	}
+	if req.ruleName == "" {
+		return fmt.Errorf("%w: configRuleName is empty; the rule parameter %s needs it to name the findings", ErrInvalidEvent, rule.ParamSecurityHubFindings)
+	}
+	// Config is the record, so it comes first; a failed import fails the invocation, and
+	// Lambda's retry puts the same evaluations again, which changes nothing.
+	im := findings.Importer{
+		API:      countingSecurityHub{API: securityHub.client(), n: &st.securityHubCalls},
+		Attempts: h.putAttempts,
+		Backoff:  h.putBackoff,
+		Sleep:    h.sleep,
+		Wrap:     func(err error) error { return apiError(actionBatchImportFindings, err) },
+	}
+	return im.Import(ctx, buildFindings(req, evals, evaluatedAt))
+}
+
+// buildFindings returns the Security Hub finding of every VPC in evals, evaluated at at.
+func buildFindings(req request, evals []evaluation, at time.Time) []findings.Finding {
+	var out []findings.Finding
+	for _, e := range evals {
+		if e.ResourceType != rule.ResourceTypeVPC {
+			continue
+		}
+		out = append(out, findings.Build(findings.Input{
+			Result: e.Result, VPC: e.vpc, Params: req.params,
+			Partition: req.partition, Region: req.region, AccountID: req.accountID, RuleName: req.ruleName,
+			EvaluatedAt: at,
+		}))
+	}
+	return out
 }
 
 // executionRoleARN returns the role to act as in the evaluated account, or "" for none.
@@ -178,7 +238,7 @@ func sweep(ctx context.Context, c clients, req request, now func() time.Time) ([
 	// A VPC created after this instant may be missing from the listing yet hold a result of its
 	// own change event by the time Config's results are read: such a result is not stale.
 	listedAt := now()
-	_, results, err := evaluateRegion(ctx, c.ec2, req.params, req.scope())
+	vpcs, results, err := evaluateRegion(ctx, c.ec2, req.params, req.scope())
 	if err != nil {
 		return nil, err
 	}
@@ -193,8 +253,8 @@ func sweep(ctx context.Context, c clients, req request, now func() time.Time) ([
 		return nil, err
 	}
 	evals := make([]evaluation, 0, len(results)+len(stale))
-	for _, r := range results {
-		evals = append(evals, evaluation{r, req.orderingTime})
+	for i, r := range results {
+		evals = append(evals, evaluation{Result: r, orderingTime: req.orderingTime, vpc: &vpcs[i]})
 	}
 	for _, id := range stale {
 		evals = append(evals, notApplicable(req, rule.ResourceTypeVPC, id, "VPC no longer exists in "+req.region+"."))
@@ -268,7 +328,7 @@ func changedVPC(ctx context.Context, api ec2API, req request) ([]evaluation, err
 	if err != nil {
 		return nil, err
 	}
-	return []evaluation{{res, req.orderingTime}}, nil
+	return []evaluation{{Result: res, orderingTime: req.orderingTime, vpc: &vpc}}, nil
 }
 
 func changedEndpoint(ctx context.Context, api ec2API, req request) ([]evaluation, error) {
@@ -345,7 +405,7 @@ func endpointVPC(ctx context.Context, api ec2API, req request, vpcID, why string
 	if err != nil {
 		return nil, err
 	}
-	return []evaluation{{res, req.orderingTime}, endpointNote(string(res.Compliance))}, nil
+	return []evaluation{{Result: res, orderingTime: req.orderingTime, vpc: &vpc}, endpointNote(string(res.Compliance))}, nil
 }
 
 // lookupEndpoint finds the endpoint id in one listing of the region's endpoints for the checked

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/findings"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/localaws"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
@@ -108,6 +109,10 @@ func itestMoto(t *testing.T) *localaws.Moto {
 type itestRig struct {
 	moto   *localaws.Moto
 	config *localaws.ConfigService
+	// hub is the Security Hub fake; nil in rigs that do not serve one.
+	hub *localaws.SecurityHub
+	// hubClients counts the Security Hub clients the handler asked for.
+	hubClients *int
 	// seed talks to moto directly, so that seeding is not counted with the handler's calls.
 	seed *ec2.Client
 	h    *handler
@@ -126,7 +131,13 @@ func itestSetupIn(t *testing.T, region string) *itestRig {
 	t.Cleanup(cs.Stop)
 	cfg, err := localaws.AWSConfig(t.Context(), region)
 	require.NoError(t, err)
-	c := clients{ec2: localaws.EC2Client(cfg, moto.URL), config: localaws.ConfigClient(cfg, cs.URL)}
+	hub := localaws.StartSecurityHub(itestAccount, itestRegion)
+	t.Cleanup(hub.Stop)
+	hubClients := new(int)
+	c := clients{ec2: localaws.EC2Client(cfg, moto.URL), config: localaws.ConfigClient(cfg, cs.URL), securityHub: &lazySecurityHub{make: func() findings.API {
+		*hubClients++
+		return localaws.SecurityHubClient(cfg, hub.URL)
+	}}}
 	h := &handler{
 		region: region,
 		clients: func(_ context.Context, roleARN string) (clients, error) {
@@ -140,13 +151,16 @@ func itestSetupIn(t *testing.T, region string) *itestRig {
 		putBackoff:     10 * time.Millisecond,
 		deadlineMargin: defaultDeadlineMargin,
 	}
-	return &itestRig{moto: moto, config: cs, seed: localaws.EC2Client(cfg, moto.ServerURL), h: h}
+	return &itestRig{moto: moto, config: cs, hub: hub, hubClients: hubClients, seed: localaws.EC2Client(cfg, moto.ServerURL), h: h}
 }
 
 // resetCalls forgets the calls recorded so far, so that the next assertions count one event's.
 func (r *itestRig) resetCalls() {
 	r.moto.ResetCalls()
 	r.config.ResetCalls()
+	if r.hub != nil {
+		r.hub.ResetCalls()
+	}
 }
 
 // calls returns the operations both servers received: each call the code made, counted at the
@@ -154,8 +168,14 @@ func (r *itestRig) resetCalls() {
 // not change a count that is asserted exactly).
 func (r *itestRig) calls() map[string]int {
 	out := r.moto.Operations()
-	for op, n := range r.config.Operations() {
-		out[op] += n
+	more := []map[string]int{r.config.Operations()}
+	if r.hub != nil {
+		more = append(more, r.hub.Operations())
+	}
+	for _, more := range more {
+		for op, n := range more {
+			out[op] += n
+		}
 	}
 	return out
 }
@@ -165,8 +185,14 @@ func (r *itestRig) calls() map[string]int {
 // (a Repeat: the answer was lost on the client's connection) is not one of them.
 func (r *itestRig) attempts() map[string]int {
 	out := r.moto.Counts()
-	for op, n := range r.config.Counts() {
-		out[op] += n
+	more := []map[string]int{r.config.Counts()}
+	if r.hub != nil {
+		more = append(more, r.hub.Counts())
+	}
+	for _, more := range more {
+		for op, n := range more {
+			out[op] += n
+		}
 	}
 	return out
 }

@@ -37,6 +37,9 @@ var ErrEvaluationsNotStored = errors.New("evaluations not stored")
 type evaluation struct {
 	rule.Result
 	orderingTime time.Time
+	// vpc is the VPC evaluated, when the verdict is on one the invocation read; nil otherwise
+	// (a VPC that is gone, an endpoint).
+	vpc *rule.VPC
 }
 
 func toConfig(e evaluation) types.Evaluation {

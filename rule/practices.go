@@ -34,16 +34,41 @@ type IngressRule struct {
 // httpsPort is the port the endpoint's API traffic uses.
 const httpsPort = 443
 
+// The sentences practiceFailures writes; FailedPractices looks for them.
+const (
+	failsHTTPSFromVPC = "has no security group allowing TCP 443 from the VPC"
+	failsPrivateDNS   = "has private DNS disabled"
+	failsAZSpread     = " (needs " // in "spans 1 AZ (needs 2)"
+	failsPolicy       = "has a full-access policy"
+)
+
+// FailedPractices returns the rule parameters of the practice checks that the annotation of a
+// NON_COMPLIANT result says an endpoint failed, in the order the checks run.
+func FailedPractices(annotation string) []string {
+	var out []string
+	for _, c := range []struct{ text, param string }{
+		{failsHTTPSFromVPC, ParamRequireHTTPSFromVPC},
+		{failsPrivateDNS, ParamRequirePrivateDNS},
+		{failsAZSpread, ParamMinAvailabilityZones},
+		{failsPolicy, ParamForbidFullAccessPolicy},
+	} {
+		if strings.Contains(annotation, c.text) {
+			out = append(out, c.param)
+		}
+	}
+	return out
+}
+
 // practiceFailures lists, most important first, the opt-in practice checks an available
 // Interface endpoint fails: reachability, then private DNS, then AZ spread, then policy.
 func (e *evaluator) practiceFailures(vpc VPC, ep Endpoint, svc Service) []string {
 	p, inv := e.p, e.inv
 	var out []string
 	if p.RequireHTTPSFromVPC && !allowsHTTPSFromVPC(vpc, ep, inv) {
-		out = append(out, "has no security group allowing TCP 443 from the VPC")
+		out = append(out, failsHTTPSFromVPC)
 	}
 	if p.RequirePrivateDNS && !ep.PrivateDNSEnabled {
-		out = append(out, "has private DNS disabled")
+		out = append(out, failsPrivateDNS)
 	}
 	if p.MinAvailabilityZones > 1 {
 		if n := countAZs(ep, inv); n < p.MinAvailabilityZones {
@@ -51,7 +76,7 @@ func (e *evaluator) practiceFailures(vpc VPC, ep Endpoint, svc Service) []string
 			if n == 1 {
 				unit = "AZ"
 			}
-			out = append(out, fmt.Sprintf("spans %d %s (needs %d)", n, unit, p.MinAvailabilityZones))
+			out = append(out, fmt.Sprintf("spans %d %s%s%d)", n, unit, failsAZSpread, p.MinAvailabilityZones))
 		}
 	}
 	return append(out, e.policyFailures(ep, svc)...)
@@ -61,7 +86,7 @@ func (e *evaluator) practiceFailures(vpc VPC, ep Endpoint, svc Service) []string
 // check that applies to Gateway endpoints too.
 func (e *evaluator) policyFailures(ep Endpoint, svc Service) []string {
 	if e.p.ForbidFullAccessPolicy && e.fullAccess(ep.PolicyDocument, svc) {
-		return []string{"has a full-access policy"}
+		return []string{failsPolicy}
 	}
 	return nil
 }

@@ -874,3 +874,21 @@ func TestIsFullAccessPolicy(t *testing.T) {
 		})
 	}
 }
+
+func TestFailedPractices(t *testing.T) {
+	tests := []struct {
+		annotation string
+		want       []string
+	}{
+		{"No Interface endpoint for com.amazonaws.us-east-1.ec2: create one with private DNS in subnets of several AZs.", nil},
+		{"vpce-1 (com.amazonaws.us-east-1.ec2) is an available Interface endpoint (passes private DNS, AZ spread, HTTPS from VPC, scoped policy).", nil},
+		{"No qualifying Interface endpoint for com.amazonaws.us-east-1.ec2: vpce-1 has private DNS disabled.", []string{rule.ParamRequirePrivateDNS}},
+		{
+			"No qualifying Interface endpoint for com.amazonaws.us-east-1.ec2: vpce-1 has no security group allowing TCP 443 from the VPC, has private DNS disabled, spans 1 AZ (needs 3), has a full-access policy.",
+			[]string{rule.ParamRequireHTTPSFromVPC, rule.ParamRequirePrivateDNS, rule.ParamMinAvailabilityZones, rule.ParamForbidFullAccessPolicy},
+		},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, rule.FailedPractices(tt.annotation), tt.annotation)
+	}
+}

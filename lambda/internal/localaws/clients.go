@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 )
 
 // AWSConfig returns an SDK configuration for the local servers: region and static test
@@ -35,4 +36,9 @@ func OrganizationsClient(cfg aws.Config, url string) *organizations.Client {
 // ConfigClient returns an AWS Config client that sends its calls to url (a ConfigService's URL).
 func ConfigClient(cfg aws.Config, url string) *configservice.Client {
 	return configservice.NewFromConfig(cfg, func(o *configservice.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+// SecurityHubClient returns a Security Hub client that sends its calls to url (a SecurityHub's URL).
+func SecurityHubClient(cfg aws.Config, url string) *securityhub.Client {
+	return securityhub.NewFromConfig(cfg, func(o *securityhub.Options) { o.BaseEndpoint = aws.String(url) })
 }

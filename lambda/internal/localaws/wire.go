@@ -70,6 +70,10 @@ type Fault struct {
 	// answers the first RefuseEvaluations evaluations of the call (all, if it is larger) as
 	// FailedEvaluations and does not store them.
 	RefuseEvaluations int
+	// RefuseFindings, on a BatchImportFindings call to the Security Hub fake that is otherwise
+	// served, answers the first RefuseFindings findings of the call as FailedFindings and does
+	// not store them.
+	RefuseFindings int
 }
 
 // FaultFunc decides whether the n-th call of operation op (counting from 1 since the server's
