@@ -35,8 +35,14 @@ type auditOptions struct {
 	parallel     int
 	output       string
 	outputFile   string
-	rules        *paramFlags
+	// configRuleName is the Config rule's name that the findings of --output asff carry.
+	configRuleName string
+	rules          *paramFlags
 }
+
+// defaultConfigRuleName is the name the templates give the rule, so that the findings of
+// --output asff are those the function imports.
+const defaultConfigRuleName = "ec2-vpc-endpoint-enabled"
 
 // errAuditHelp is returned by parseAuditArgs for --help, after printing the help.
 var errAuditHelp = errors.New("help requested")
@@ -61,6 +67,7 @@ func parseAuditArgs(prog string, args []string, stdout io.Writer) (auditOptions,
 	own.IntVar(&o.parallel, "parallel", defaultParallel, "targets (account and region) audited at once")
 	own.StringVar(&o.output, "output", "table", "output format: "+strings.Join(slices.Sorted(maps.Keys(auditFormats())), ", "))
 	own.StringVar(&o.outputFile, "output-file", "", "write the output to this file instead of stdout")
+	own.StringVar(&o.configRuleName, "config-rule-name", defaultConfigRuleName, "with --output asff: the Config rule's name, which the findings' Id and GeneratorId carry")
 	fs := pflag.NewFlagSet(prog+" audit", pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard)
@@ -79,6 +86,9 @@ func parseAuditArgs(prog string, args []string, stdout io.Writer) (auditOptions,
 	}
 	if _, ok := auditFormats()[o.output]; !ok {
 		return o, fmt.Errorf("invalid value %q for --output: use %s", o.output, strings.Join(slices.Sorted(maps.Keys(auditFormats())), ", "))
+	}
+	if strings.TrimSpace(o.configRuleName) == "" {
+		return o, errors.New("invalid value for --config-rule-name: give the Config rule's name")
 	}
 	if o.parallel < 1 {
 		return o, fmt.Errorf("invalid value %d for --parallel: at least 1", o.parallel)
@@ -99,6 +109,10 @@ func parseAuditArgs(prog string, args []string, stdout io.Writer) (auditOptions,
 	p, err := o.rules.params(cmp.Or(o.region, "us-east-1"))
 	if err != nil {
 		return o, err
+	}
+	if p.SecurityHubFindings {
+		return o, fmt.Errorf("--%s [rule parameter %s] is the function's: the audit imports nothing; --output asff prints the findings instead",
+			paramFlagName(rule.ParamSecurityHubFindings), rule.ParamSecurityHubFindings)
 	}
 	roleFlag := "--" + paramFlagName(rule.ParamExecutionRoleName)
 	switch {

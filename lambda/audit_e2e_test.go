@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -200,6 +202,36 @@ func TestEndToEndAudit(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, rows, 6)
 		assert.Equal(t, []string{"account", "region", "vpc_id", "vpc_arn", "name", "is_default", "compliance", "annotation"}, rows[0])
+	})
+
+	t.Run("asff: the findings the function imports", func(t *testing.T) {
+		r.resetCalls()
+		stdout, stderr, code := e2eAudit(t, r, "--region", itestRegion, "--output", "asff", "--config-rule-name", itestRuleName)
+		assert.Equal(t, exitFinding, code, "stderr: %s", stderr)
+		assert.NotContains(t, stdout, "null", "clean ASFF, no null members")
+		assert.Empty(t, r.hub.Calls(), "the audit calls no Security Hub API")
+		var printed []shtypes.AwsSecurityFinding
+		require.NoError(t, json.Unmarshal([]byte(stdout), &printed))
+		require.Len(t, printed, 5)
+
+		// What a user does with them: import them. The strict fake takes every one.
+		userHub := localaws.StartSecurityHub(itestAccount, itestRegion)
+		defer userHub.Stop()
+		client := localaws.SecurityHubClient(itestAWSConfig(t), userHub.URL)
+		res, err := client.BatchImportFindings(t.Context(), &securityhub.BatchImportFindingsInput{Findings: printed})
+		require.NoError(t, err)
+		assert.Empty(t, res.FailedFindings)
+
+		// The function's sweep makes the same findings: same Ids, same words.
+		require.NoError(t, r.h.Handle(t.Context(), itestScheduled(t, itestSweepTime, itestFindingsParams)))
+		summary := func(fs []localaws.Finding) map[string]string {
+			m := map[string]string{}
+			for _, f := range fs {
+				m[f.ID] = f.Title + " | " + f.Description + " | " + f.ComplianceStatus + " | " + f.ResourceID
+			}
+			return m
+		}
+		assert.Equal(t, summary(r.hub.Stored()), summary(userHub.Stored()))
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/findings"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
 
@@ -24,6 +25,9 @@ type auditReport struct {
 	// Failures are the targets that could not be audited, with the reason.
 	Failures []auditFailure `json:"failures"`
 	Summary  auditSummary   `json:"summary"`
+
+	// configRuleName is the rule name the findings of --output asff carry in their Ids.
+	configRuleName string
 }
 
 // auditTargets counts the targets: an account and a region each.
@@ -42,6 +46,11 @@ type auditResult struct {
 	IsDefault  bool            `json:"isDefault"`
 	Compliance rule.Compliance `json:"compliance"`
 	Annotation string          `json:"annotation"`
+
+	// For --output asff: the VPC as read, the parameters it was decided under, its partition.
+	vpc       rule.VPC
+	params    rule.Params
+	partition string
 }
 
 // auditFailure is a target that could not be audited. Region is empty when the account's
@@ -81,7 +90,27 @@ func auditFormats() map[string]auditFormat {
 		"table": writeAuditTable,
 		"json":  writeAuditJSON,
 		"csv":   writeAuditCSV,
+		"asff":  writeAuditASFF,
 	}
+}
+
+// writeAuditASFF writes the Security Hub findings the function would import for the results (the
+// rule parameter securityHubFindings), as a JSON array of ASFF findings that
+// aws securityhub batch-import-findings takes: built by the function's own builder.
+func writeAuditASFF(w io.Writer, r *auditReport) error {
+	out := make([]findings.Finding, 0, len(r.Results))
+	for _, res := range r.Results {
+		out = append(out, findings.Build(findings.Input{
+			Result:    rule.Result{ResourceType: rule.ResourceTypeVPC, ResourceID: res.VPCID, Compliance: res.Compliance, Annotation: res.Annotation},
+			VPC:       &res.vpc,
+			Params:    res.params,
+			Partition: res.partition, Region: res.Region, AccountID: res.Account, RuleName: r.configRuleName,
+			EvaluatedAt: r.Time,
+		}))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
 
 func writeAuditJSON(w io.Writer, r *auditReport) error {

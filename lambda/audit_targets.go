@@ -70,6 +70,8 @@ func (a *auditor) run(ctx context.Context) (*auditReport, error) {
 		Parameters: a.opts.rules.given(),
 		Results:    []auditResult{},
 		Failures:   []auditFailure{},
+
+		configRuleName: a.opts.configRuleName,
 	}
 	var (
 		mu          sync.Mutex
@@ -215,6 +217,9 @@ func (a *auditor) auditTarget(ctx context.Context, acct auditAccount, region, pa
 			IsDefault:  v.IsDefault,
 			Compliance: res.Compliance,
 			Annotation: res.Annotation,
+			vpc:        v,
+			params:     p,
+			partition:  partition,
 		})
 	}
 	return out, nil
