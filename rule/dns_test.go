@@ -271,7 +271,7 @@ func TestEvaluateCentralEndpoints(t *testing.T) {
 			p := parseParams(t, tt.params)
 			inv := rule.Inventory{DNS: tt.dns, SecurityGroups: tt.groups, SubnetAZs: map[string]string{"subnet-a": "use1-az1", "subnet-b": "use1-az2"}}
 			got := rule.Evaluate(testVPC(), nil, inv, p, testScope)
-			assert.Equal(t, rule.Truncate(tt.want.Annotation), got.Annotation)
+			assert.Equal(t, tt.want.Annotation, got.Annotation, "the whole explanation (Config gets it cut)")
 			assert.Equal(t, tt.want.Compliance, got.Compliance)
 			// The sweep decides the same.
 			all := rule.EvaluateAll([]rule.VPC{testVPC()}, nil, inv, p, testScope)
