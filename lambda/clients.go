@@ -147,3 +147,8 @@ func (c countingSecurityHub) BatchImportFindings(ctx context.Context, in *securi
 	*c.n++
 	return c.API.BatchImportFindings(ctx, in, opts...)
 }
+
+func (c countingSecurityHub) GetFindings(ctx context.Context, in *securityhub.GetFindingsInput, opts ...func(*securityhub.Options)) (*securityhub.GetFindingsOutput, error) {
+	*c.n++
+	return c.API.GetFindings(ctx, in, opts...)
+}

@@ -48,11 +48,15 @@ func TestIntegrationFindingsSweep(t *testing.T) {
 		itestFindingID(defaultVPC):           "FAILED ACTIVE",
 	}, itestFindingStates(r.hub))
 	assert.Equal(t, map[string]int{
-		"DescribeVpcs": 1, "DescribeVpcEndpoints": 1, "GetComplianceDetailsByConfigRule": 1, "PutEvaluations": 1, "BatchImportFindings": 1,
+		"DescribeVpcs": 1, "DescribeVpcEndpoints": 1, "GetComplianceDetailsByConfigRule": 1, "PutEvaluations": 1,
+		"GetFindings": 1, "BatchImportFindings": 1,
 	}, r.calls())
-	calls := r.hub.Calls()
-	require.NotEmpty(t, calls)
-	assert.Equal(t, "BatchImportFindings", calls[0].Op)
+	var order []string
+	for _, c := range append(r.config.Calls(), r.hub.Calls()...) {
+		order = append(order, c.Op)
+	}
+	assert.Equal(t, []string{"GetComplianceDetailsByConfigRule", "PutEvaluations", "GetFindings", "BatchImportFindings"}, order)
+	assert.True(t, r.config.Calls()[1].Time.Before(r.hub.Calls()[0].Time), "the evaluations are put first")
 
 	// Read back as a user would: GetFindings with the filter the README gives.
 	client := localaws.SecurityHubClient(itestAWSConfig(t), r.hub.URL)
@@ -103,8 +107,10 @@ func TestIntegrationFindingsFixedAndGone(t *testing.T) {
 	}, itestFindingStates(r.hub), "the same Ids, updated: no duplicate")
 	for _, f := range r.hub.Stored() {
 		assert.Greater(t, f.UpdatedAt, first[f.ID].UpdatedAt, "%s: every sweep refreshes every finding", f.ID)
+		assert.Equal(t, first[f.ID].CreatedAt, f.CreatedAt, "%s: CreatedAt stays the first import's", f.ID)
 	}
 	assert.Equal(t, 1, r.calls()["BatchImportFindings"])
+	assert.Equal(t, 1, r.calls()["GetFindings"])
 }
 
 func TestIntegrationFindingsBatches(t *testing.T) {
@@ -124,6 +130,13 @@ func TestIntegrationFindingsBatches(t *testing.T) {
 		require.NoError(t, json.Unmarshal(c.Input.(json.RawMessage), &req))
 		assert.LessOrEqual(t, len(req.Findings), 100)
 	}
+
+	// The next sweep reads the creation times back in pages of 100 and updates every finding.
+	r.resetCalls()
+	require.NoError(t, r.h.Handle(t.Context(), itestScheduled(t, itestSweep2Time, itestFindingsParams)))
+	assert.Len(t, r.hub.Stored(), v, "no duplicate")
+	assert.Equal(t, (v+99)/100, r.calls()["BatchImportFindings"])
+	assert.Equal(t, (v+99)/100, r.calls()["GetFindings"])
 }
 
 func TestIntegrationFindingsFaults(t *testing.T) {
@@ -160,6 +173,16 @@ func TestIntegrationFindingsFaults(t *testing.T) {
 				return nil
 			},
 			wantErr: []string{"findings not imported", "Security Hub refused 1 of 3 findings after 3 attempts", "InternalException"},
+		},
+		{
+			name: "reading creation times denied: the invocation fails naming the action",
+			fault: func(op string, _ int) *localaws.Fault {
+				if op == "GetFindings" {
+					return &localaws.Fault{Code: "AccessDeniedException", Status: 403}
+				}
+				return nil
+			},
+			wantErr: []string{"securityhub:GetFindings", "access denied", "the caller needs IAM permission securityhub:GetFindings"},
 		},
 		{
 			name: "access denied: the invocation fails naming the action",

@@ -75,7 +75,7 @@ type stats struct {
 	messageType string
 	ec2Calls    int
 	configCalls int
-	// securityHubCalls counts Security Hub calls.
+	// securityHubCalls counts GetFindings and BatchImportFindings calls.
 	securityHubCalls int
 	counts           map[rule.Compliance]int
 	vpcs             int
@@ -197,18 +197,31 @@ func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) 
 	}
 	// Config is the record, so it comes first; a failed import fails the invocation, and
 	// Lambda's retry puts the same evaluations again, which changes nothing.
+	api := countingSecurityHub{API: securityHub.client(), n: &st.securityHubCalls}
+	var ids []string
+	for _, e := range evals {
+		if e.ResourceType == rule.ResourceTypeVPC {
+			ids = append(ids, findings.ID(req.ruleName, e.ResourceID))
+		}
+	}
+	created, err := findings.CreatedAt(ctx, api, req.ruleName, findings.ProductARN(req.partition, req.region, req.accountID), ids,
+		func(err error) error { return apiError(actionGetFindings, err) })
+	if err != nil {
+		return err
+	}
 	im := findings.Importer{
-		API:      countingSecurityHub{API: securityHub.client(), n: &st.securityHubCalls},
+		API:      api,
 		Attempts: h.putAttempts,
 		Backoff:  h.putBackoff,
 		Sleep:    h.sleep,
 		Wrap:     func(err error) error { return apiError(actionBatchImportFindings, err) },
 	}
-	return im.Import(ctx, buildFindings(req, evals, evaluatedAt))
+	return im.Import(ctx, buildFindings(req, evals, evaluatedAt, created))
 }
 
-// buildFindings returns the Security Hub finding of every VPC in evals, evaluated at at.
-func buildFindings(req request, evals []evaluation, at time.Time) []findings.Finding {
+// buildFindings returns the Security Hub finding of every VPC in evals, evaluated at at, with
+// the creation times created holds by finding Id (the others are new).
+func buildFindings(req request, evals []evaluation, at time.Time, created map[string]time.Time) []findings.Finding {
 	var out []findings.Finding
 	for _, e := range evals {
 		if e.ResourceType != rule.ResourceTypeVPC {
@@ -217,7 +230,7 @@ func buildFindings(req request, evals []evaluation, at time.Time) []findings.Fin
 		out = append(out, findings.Build(findings.Input{
 			Result: e.Result, VPC: e.vpc, Params: req.params,
 			Partition: req.partition, Region: req.region, AccountID: req.accountID, RuleName: req.ruleName,
-			EvaluatedAt: at,
+			EvaluatedAt: at, CreatedAt: created[findings.ID(req.ruleName, e.ResourceID)],
 		}))
 	}
 	return out

@@ -32,6 +32,9 @@ const (
 	// actionBatchImportFindings is needed only with the rule parameter securityHubFindings, in
 	// the evaluated account, on its own product's ARN (product/<account>/default).
 	actionBatchImportFindings = "securityhub:BatchImportFindings"
+	// actionGetFindings reads back, with securityHubFindings, the creation time of findings
+	// already imported, on the account's hub (hub/default).
+	actionGetFindings = "securityhub:GetFindings"
 )
 
 // The IAM actions the audit command calls with the user's credentials, besides the evaluation's
@@ -89,5 +92,5 @@ func remediationActions() []string {
 
 // findingActions returns the actions securityHubFindings adds.
 func findingActions() []string {
-	return []string{actionBatchImportFindings}
+	return []string{actionBatchImportFindings, actionGetFindings}
 }

@@ -722,6 +722,13 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 			},
 		},
 		{
+			name: "securityhub:GetFindings on every hub", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
+			want: cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole", conditional: cfnParamGrants},
+			mutate: func(t *testing.T, tpl cfnNode) {
+				*cfnFindStatement(t, tpl, "ReadFindings").get("Resource").Node = *yamlScalar("*")
+			},
+		},
+		{
 			name: "member role: securityhub:BatchImportFindings beside the reads", path: memberRoleTemplatePath, roleID: "ExecutionRole",
 			want:   cfnRoleWant{evaluation: evaluationActions(), conditional: cfnParamGrants},
 			mutate: addAction("DescribeAndReport", actionBatchImportFindings),
@@ -921,11 +928,18 @@ var cfnParamGrants = map[string][]string{
 	"ImportsFindings":        findingActions(),
 }
 
-// The account's own Security Hub product, the only resource securityhub:BatchImportFindings may
-// have: in the stack's Region (template.yaml), or in any (the member role serves every Region).
-var cfnFindingProducts = []string{
-	"arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default",
-	"arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:product/${AWS::AccountId}/default",
+// The only resources the Security Hub actions may have: the account's own product for
+// BatchImportFindings, its hub for GetFindings; in the stack's Region (template.yaml), or in any
+// (the member role serves every Region).
+var cfnFindingResources = map[string][]string{
+	actionBatchImportFindings: {
+		"arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default",
+		"arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:product/${AWS::AccountId}/default",
+	},
+	actionGetFindings: {
+		"arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default",
+		"arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hub/default",
+	},
 }
 
 const cfnAssumeAlways = "(always)"
@@ -996,9 +1010,12 @@ func roleProblems(role cfnNode, want cfnRoleWant) []string {
 			}
 		case st.condition != "" && want.conditional[st.condition] != nil:
 			conditional[st.condition] = append(conditional[st.condition], st.actions...)
-			if slices.Contains(st.actions, actionBatchImportFindings) {
-				if res := subTemplate(st.node.get("Resource").Node); !slices.Contains(cfnFindingProducts, res) {
-					problems = append(problems, actionBatchImportFindings+" is not scoped to the account's own product")
+			for action, resources := range cfnFindingResources {
+				if !slices.Contains(st.actions, action) {
+					continue
+				}
+				if res := subTemplate(st.node.get("Resource").Node); len(st.actions) != 1 || !slices.Contains(resources, res) {
+					problems = append(problems, "statement "+st.sid+" does not grant "+action+" alone on the account's own "+strings.Join(resources, " or "))
 				}
 			}
 		default:

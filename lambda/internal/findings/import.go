@@ -14,9 +14,55 @@ import (
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/batch"
 )
 
-// API is the part of the Security Hub API the importer calls.
+// API is the part of the Security Hub API the package calls.
 type API interface {
 	BatchImportFindings(ctx context.Context, in *securityhub.BatchImportFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.BatchImportFindingsOutput, error)
+	securityhub.GetFindingsAPIClient
+}
+
+// byIDLimit is the most findings CreatedAt looks up by Id; for more (a sweep) it reads every
+// finding of the rule, in pages, which costs fewer calls than a filter value per finding.
+const byIDLimit = 10
+
+// getFindingsPageSize is the largest page GetFindings returns.
+const getFindingsPageSize = 100
+
+// CreatedAt returns, by Id, when the findings ids of ruleName that Security Hub already holds
+// under productARN were created. An import replaces a finding's CreatedAt with the one it
+// carries, so keeping it stable across updates takes reading it back. wrap, when set, wraps a
+// call's error.
+func CreatedAt(ctx context.Context, api API, ruleName, productARN string, ids []string, wrap func(error) error) (map[string]time.Time, error) {
+	out := make(map[string]time.Time)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	eq := func(v string) types.StringFilter {
+		return types.StringFilter{Value: aws.String(v), Comparison: types.StringFilterComparisonEquals}
+	}
+	filters := &types.AwsSecurityFindingFilters{ProductArn: []types.StringFilter{eq(productARN)}}
+	if len(ids) <= byIDLimit {
+		for _, id := range ids {
+			filters.Id = append(filters.Id, eq(id))
+		}
+	} else {
+		filters.GeneratorId = []types.StringFilter{eq(GeneratorID(ruleName))}
+	}
+	pages := securityhub.NewGetFindingsPaginator(api, &securityhub.GetFindingsInput{Filters: filters, MaxResults: aws.Int32(getFindingsPageSize)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			if wrap != nil {
+				err = wrap(err)
+			}
+			return nil, fmt.Errorf("read the findings' creation times: %w", err)
+		}
+		for _, f := range page.Findings {
+			if t, err := time.Parse(time.RFC3339Nano, aws.ToString(f.CreatedAt)); err == nil {
+				out[aws.ToString(f.Id)] = t
+			}
+		}
+	}
+	return out, nil
 }
 
 // ErrNotImported is wrapped by the error returned when Security Hub kept refusing findings.
