@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/findings"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
 
@@ -1495,4 +1496,36 @@ func TestTemplateParamGrantConditions(t *testing.T) {
 			assert.True(t, tpl.get("Parameters", params[cond]).ok(), "%s: parameter %s", path, params[cond])
 		}
 	}
+}
+
+// The automation rule that suppresses AWS Config's copy of the findings exists only when asked
+// for, and matches this rule's Config findings only: a missing criterion would suppress every
+// Config finding of the account.
+func TestTemplateSuppressConfigFindings(t *testing.T) {
+	tpl := loadTemplate(t, ruleTemplatePath)
+	assert.Equal(t, "false", tpl.get("Parameters", "SuppressConfigFindings", "Default").str(), "off by default")
+	name, arg := intrinsic(tpl.get("Conditions", "SuppressesConfigFindings").Node)
+	require.Equal(t, "Fn::Equals", name)
+	assert.Equal(t, "SuppressConfigFindings", cfnRef(arg.Content[0]))
+	assert.Equal(t, "true", arg.Content[1].Value)
+
+	r := tpl.resource("SuppressConfigFindingsRule")
+	require.True(t, r.ok())
+	assert.Equal(t, "AWS::SecurityHub::AutomationRule", r.get("Type").str())
+	assert.Equal(t, "SuppressesConfigFindings", r.get("Condition").str())
+	criteria := r.get("Properties", "Criteria")
+	assert.ElementsMatch(t, []string{"ProductName", "Title", "ResourceType"}, criteria.keys())
+	for key, want := range map[string]string{"ProductName": "Config", "ResourceType": findings.ResourceTypeVPC} {
+		items := criteria.get(key).items()
+		require.Len(t, items, 1, key)
+		assert.Equal(t, want, items[0].get("Value").str(), key)
+		assert.Equal(t, "EQUALS", items[0].get("Comparison").str(), key)
+	}
+	title := criteria.get("Title").items()
+	require.Len(t, title, 1)
+	assert.Equal(t, "RuleName", cfnRef(title[0].get("Value").Node), "Config titles its findings with the rule's name")
+	assert.Equal(t, "EQUALS", title[0].get("Comparison").str())
+	actions := r.get("Properties", "Actions").items()
+	require.Len(t, actions, 1)
+	assert.Equal(t, "SUPPRESSED", actions[0].get("FindingFieldsUpdate", "Workflow", "Status").str())
 }
