@@ -141,6 +141,8 @@ func TestAuditFlagErrors(t *testing.T) {
 		{"single dash long flag", []string{"-region", "us-east-1"}, "unknown shorthand flag: 'r' in -region"},
 		{"argument", []string{"us-east-1"}, `unexpected argument "us-east-1"`},
 		{"output", []string{"--output", "yaml"}, `invalid value "yaml" for --output`},
+		{"the function's parameter", []string{"--security-hub-findings"}, "--security-hub-findings [rule parameter securityHubFindings] is the function's: the audit imports nothing; --output asff prints the findings instead"},
+		{"empty rule name", []string{"--output", "asff", "--config-rule-name", ""}, "invalid value for --config-rule-name: give the Config rule's name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

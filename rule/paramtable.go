@@ -108,7 +108,7 @@ var paramSpecs = []ParamSpec{
 	},
 	{
 		Name: ParamSecurityHubFindings, Flag: "security-hub-findings", Kind: KindBool, Default: "false",
-		Usage: "also import one Security Hub finding per evaluated VPC (the function; audit prints them with --output asff)",
+		Usage: "the function also imports one Security Hub finding per evaluated VPC (audit: use --output asff to print them)",
 		set:   boolParam(func(p *Params) *bool { return &p.SecurityHubFindings }),
 	},
 }

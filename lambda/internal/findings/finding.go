@@ -51,6 +51,9 @@ const (
 // idPrefix starts every finding's Id and GeneratorId: it says whose findings they are.
 const idPrefix = "ec2-vpc-endpoint-rule/"
 
+// remediateCommand is the rule's command line that plans and makes a VPC's fix.
+const remediateCommand = "ec2-vpc-endpoint-rule remediate"
+
 // docURL is AWS's page on EC2.10 and its remediation.
 const docURL = "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-10"
 
@@ -269,7 +272,16 @@ func recommendation(in Input) string {
 	if p.ForbidFullAccessPolicy {
 		with = append(with, "an endpoint policy narrower than full access")
 	}
-	b.WriteString(" with " + strings.Join(with, ", ") + ".")
+	b.WriteString(" with " + strings.Join(with[:len(with)-1], ", ") + " and " + with[len(with)-1] + ".")
+	b.WriteString(" " + remediateCommand + " --vpc-id " + res.ResourceID + " --region " + in.Region)
+	if len(p.Services) > 0 && !(len(p.Services) == 1 && p.Services[0].Name == rule.DefaultService) {
+		names := make([]string, 0, len(p.Services))
+		for _, s := range p.Services {
+			names = append(names, s.Name)
+		}
+		b.WriteString(" --service-names " + strings.Join(names, ","))
+	}
+	b.WriteString(" plans the fix; --apply makes it.")
 	return b.String()
 }
 

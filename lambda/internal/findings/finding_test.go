@@ -65,7 +65,8 @@ func TestBuildCompliance(t *testing.T) {
 			status: "FAILED", severity: "MEDIUM", record: "ACTIVE",
 			requirements: []string{"EC2.10", "ec2-vpc-endpoint-rule/requireHttpsFromVpc", "ec2-vpc-endpoint-rule/requirePrivateDns",
 				"ec2-vpc-endpoint-rule/minAvailabilityZones", "ec2-vpc-endpoint-rule/forbidFullAccessPolicy"},
-			recommendationHas:  []string{"In " + testVPCID, "interface VPC endpoint for the EC2 API", "private DNS enabled", "at least 3 Availability Zones", "TCP 443 from 10.0.0.0/16, 10.1.0.0/16", "narrower than full access"},
+			recommendationHas: []string{"In " + testVPCID, "interface VPC endpoint for the EC2 API", "private DNS enabled", "at least 3 Availability Zones", "TCP 443 from 10.0.0.0/16, 10.1.0.0/16", "and an endpoint policy narrower than full access.",
+				"ec2-vpc-endpoint-rule remediate --vpc-id " + testVPCID + " --region eu-west-1 plans the fix; --apply makes it."},
 			resourceHasDetails: true, resourceTags: true,
 		},
 		{
