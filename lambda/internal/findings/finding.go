@@ -234,15 +234,19 @@ func title(vpcID string, p rule.Params, region string) string {
 
 // serviceList names the services p requires: "the EC2 API" for EC2.10 alone.
 func serviceList(p rule.Params, region string) string {
-	services := p.Services
-	if len(services) == 0 || (len(services) == 1 && services[0].Name == rule.DefaultService) {
+	if defaultServices(p) {
 		return "the EC2 API"
 	}
-	names := make([]string, 0, len(services))
-	for _, s := range services {
+	names := make([]string, 0, len(p.Services))
+	for _, s := range p.Services {
 		names = append(names, s.FullName(region))
 	}
 	return strings.Join(names, ", ")
+}
+
+// defaultServices reports whether p requires EC2.10's service alone.
+func defaultServices(p rule.Params) bool {
+	return len(p.Services) == 0 || (len(p.Services) == 1 && p.Services[0].Name == rule.DefaultService)
 }
 
 // recommendation is the fix for this VPC, or why none is needed.
@@ -274,7 +278,7 @@ func recommendation(in Input) string {
 	}
 	b.WriteString(" with " + strings.Join(with[:len(with)-1], ", ") + " and " + with[len(with)-1] + ".")
 	b.WriteString(" " + remediateCommand + " --vpc-id " + res.ResourceID + " --region " + in.Region)
-	if len(p.Services) > 0 && !(len(p.Services) == 1 && p.Services[0].Name == rule.DefaultService) {
+	if !defaultServices(p) {
 		names := make([]string, 0, len(p.Services))
 		for _, s := range p.Services {
 			names = append(names, s.Name)
