@@ -100,17 +100,44 @@ func TestIntegrationFindingsFixedAndGone(t *testing.T) {
 	r.resetCalls()
 	require.NoError(t, r.h.Handle(t.Context(), itestScheduled(t, itestSweep2Time, itestFindingsParams)))
 
+	// The gone VPC's finding and Config result are younger than a minute: either may be of a VPC
+	// newer than the listing, so both wait for the next sweep.
 	assert.Equal(t, map[string]string{
 		itestFindingID(vpcs["to fix"].ID):    "PASSED ACTIVE",
-		itestFindingID(vpcs["to delete"].ID): "NOT_AVAILABLE ARCHIVED",
+		itestFindingID(vpcs["to delete"].ID): "FAILED ACTIVE",
 		itestFindingID(defaultVPC):           "FAILED ACTIVE",
 	}, itestFindingStates(r.hub), "the same Ids, updated: no duplicate")
+	second := map[string]localaws.Finding{}
 	for _, f := range r.hub.Stored() {
-		assert.Greater(t, f.UpdatedAt, first[f.ID].UpdatedAt, "%s: every sweep refreshes every finding", f.ID)
+		second[f.ID] = f
+		if f.ID != itestFindingID(vpcs["to delete"].ID) {
+			assert.Greater(t, f.UpdatedAt, first[f.ID].UpdatedAt, "%s: every sweep refreshes every finding", f.ID)
+		}
 		assert.Equal(t, first[f.ID].CreatedAt, f.CreatedAt, "%s: CreatedAt stays the first import's", f.ID)
 	}
 	assert.Equal(t, 1, r.calls()["BatchImportFindings"])
 	assert.Equal(t, 1, r.calls()["GetFindings"])
+
+	// Two minutes on, and with no result left in Config to clean up (the finding alone says the
+	// VPC was evaluated), the sweep archives the gone VPC's finding.
+	r.config.Reset()
+	r.h.now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+	r.resetCalls()
+	require.NoError(t, r.h.Handle(t.Context(), itestScheduled(t, itestSweep2Time.Add(time.Hour), itestFindingsParams)))
+	assert.Equal(t, map[string]string{
+		itestFindingID(vpcs["to fix"].ID):    "PASSED ACTIVE",
+		itestFindingID(vpcs["to delete"].ID): "NOT_AVAILABLE ARCHIVED",
+		itestFindingID(defaultVPC):           "FAILED ACTIVE",
+	}, itestFindingStates(r.hub))
+	for _, f := range r.hub.Stored() {
+		assert.Equal(t, first[f.ID].CreatedAt, f.CreatedAt, "%s: CreatedAt stays the first import's", f.ID)
+		if f.ID == itestFindingID(vpcs["to delete"].ID) {
+			assert.Equal(t, "VPC no longer exists in "+itestRegion+".", f.Description)
+		}
+	}
+	for _, e := range itestReported(r.config) {
+		assert.NotEqual(t, vpcs["to delete"].ID, e.ResourceID, "Config is not told about a VPC it holds no result for")
+	}
 }
 
 func TestIntegrationFindingsBatches(t *testing.T) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -204,10 +205,18 @@ func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) 
 			ids = append(ids, findings.ID(req.ruleName, e.ResourceID))
 		}
 	}
-	created, err := findings.CreatedAt(ctx, api, req.ruleName, findings.ProductARN(req.partition, req.region, req.accountID), ids,
+	sweeping := req.messageType == messageScheduled
+	held, err := findings.Held(ctx, api, req.ruleName, findings.ProductARN(req.partition, req.region, req.accountID), ids, sweeping,
 		func(err error) error { return apiError(actionGetFindings, err) })
 	if err != nil {
 		return err
+	}
+	if sweeping {
+		evals = append(evals, goneFindings(req, evals, held, evaluatedAt)...)
+	}
+	created := make(map[string]time.Time, len(held))
+	for id, f := range held {
+		created[id] = f.CreatedAt
 	}
 	im := findings.Importer{
 		API:      api,
@@ -217,6 +226,28 @@ func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) 
 		Wrap:     func(err error) error { return apiError(actionBatchImportFindings, err) },
 	}
 	return im.Import(ctx, buildFindings(req, evals, evaluatedAt, created))
+}
+
+// goneFindings returns a NOT_APPLICABLE evaluation, for Security Hub only, of each VPC that an
+// active finding in held is about but that the sweep's evals do not hold: the VPC is gone, even
+// where Config holds no result for it to clean up. A finding updated since listedAt (allowing
+// for clockSkew) is left alone: its VPC may be newer than the listing.
+func goneFindings(req request, evals []evaluation, held map[string]findings.HeldFinding, listedAt time.Time) []evaluation {
+	evaluated := make(map[string]bool, len(evals))
+	for _, e := range evals {
+		if e.ResourceType == rule.ResourceTypeVPC {
+			evaluated[e.ResourceID] = true
+		}
+	}
+	var out []evaluation
+	for _, f := range held {
+		if !f.Active || evaluated[f.VPCID] || f.UpdatedAt.After(listedAt.Add(-clockSkew)) {
+			continue
+		}
+		out = append(out, notApplicable(req, rule.ResourceTypeVPC, f.VPCID, "VPC no longer exists in "+req.region+"."))
+	}
+	slices.SortFunc(out, func(a, b evaluation) int { return cmp.Compare(a.ResourceID, b.ResourceID) })
+	return out
 }
 
 // buildFindings returns the Security Hub finding of every VPC in evals, evaluated at at, with

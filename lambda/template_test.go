@@ -744,7 +744,7 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 		},
 		{
 			name: "organization function: imports findings itself", path: orgRolesTemplatePath, roleID: cfnFunctionRoleID,
-			want:   cfnRoleWant{logs: cfnLogsEveryRegion, assumeRole: cfnAssumeAlways},
+			want:   cfnRoleWant{evaluation: organizationActions(), logs: cfnLogsEveryRegion, assumeRole: cfnAssumeAlways},
 			mutate: addAction("Logs", actionBatchImportFindings),
 		},
 		{

@@ -20,27 +20,38 @@ type API interface {
 	securityhub.GetFindingsAPIClient
 }
 
-// byIDLimit is the most findings CreatedAt looks up by Id; for more (a sweep) it reads every
-// finding of the rule, in pages, which costs fewer calls than a filter value per finding.
+// byIDLimit is the most findings Held looks up by Id; for more it reads every finding of the
+// rule, in pages, which costs fewer calls than a filter value per finding.
 const byIDLimit = 10
 
 // getFindingsPageSize is the largest page GetFindings returns.
 const getFindingsPageSize = 100
 
-// CreatedAt returns, by Id, when the findings ids of ruleName that Security Hub already holds
-// under productARN were created. An import replaces a finding's CreatedAt with the one it
-// carries, so keeping it stable across updates takes reading it back. wrap, when set, wraps a
-// call's error.
-func CreatedAt(ctx context.Context, api API, ruleName, productARN string, ids []string, wrap func(error) error) (map[string]time.Time, error) {
-	out := make(map[string]time.Time)
-	if len(ids) == 0 {
+// HeldFinding is what Security Hub holds of one of the rule's findings.
+type HeldFinding struct {
+	// VPCID is the VPC the finding is about.
+	VPCID string
+	// CreatedAt and UpdatedAt are the finding's; zero when Security Hub's are not timestamps.
+	CreatedAt, UpdatedAt time.Time
+	// Active is false for an archived finding.
+	Active bool
+}
+
+// Held returns, by Id, the findings of ruleName that Security Hub holds under productARN: those
+// of ids, or with every all of the rule's (a sweep's view). An import replaces a finding's
+// CreatedAt with the one it carries, so keeping it stable across updates takes reading it back;
+// a sweep also learns which findings are about VPCs that are gone. wrap, when set, wraps a call's
+// error.
+func Held(ctx context.Context, api API, ruleName, productARN string, ids []string, every bool, wrap func(error) error) (map[string]HeldFinding, error) {
+	out := make(map[string]HeldFinding)
+	if len(ids) == 0 && !every {
 		return out, nil
 	}
 	eq := func(v string) types.StringFilter {
 		return types.StringFilter{Value: aws.String(v), Comparison: types.StringFilterComparisonEquals}
 	}
 	filters := &types.AwsSecurityFindingFilters{ProductArn: []types.StringFilter{eq(productARN)}}
-	if len(ids) <= byIDLimit {
+	if !every && len(ids) <= byIDLimit {
 		for _, id := range ids {
 			filters.Id = append(filters.Id, eq(id))
 		}
@@ -48,18 +59,25 @@ func CreatedAt(ctx context.Context, api API, ruleName, productARN string, ids []
 		filters.GeneratorId = []types.StringFilter{eq(GeneratorID(ruleName))}
 	}
 	pages := securityhub.NewGetFindingsPaginator(api, &securityhub.GetFindingsInput{Filters: filters, MaxResults: aws.Int32(getFindingsPageSize)})
+	prefix := ID(ruleName, "")
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
 			if wrap != nil {
 				err = wrap(err)
 			}
-			return nil, fmt.Errorf("read the findings' creation times: %w", err)
+			return nil, fmt.Errorf("read the rule's findings: %w", err)
 		}
 		for _, f := range page.Findings {
-			if t, err := time.Parse(time.RFC3339Nano, aws.ToString(f.CreatedAt)); err == nil {
-				out[aws.ToString(f.Id)] = t
+			id := aws.ToString(f.Id)
+			vpcID, ok := strings.CutPrefix(id, prefix)
+			if !ok || strings.Contains(vpcID, "/") {
+				continue // not one of this rule's (another rule's name can start like it)
 			}
+			h := HeldFinding{VPCID: vpcID, Active: f.RecordState != types.RecordStateArchived}
+			h.CreatedAt, _ = time.Parse(time.RFC3339Nano, aws.ToString(f.CreatedAt))
+			h.UpdatedAt, _ = time.Parse(time.RFC3339Nano, aws.ToString(f.UpdatedAt))
+			out[id] = h
 		}
 	}
 	return out, nil

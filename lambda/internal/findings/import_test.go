@@ -118,12 +118,16 @@ func TestImportCallError(t *testing.T) {
 	assert.Len(t, api.imports, 1, "nothing after a failed call")
 }
 
-func TestCreatedAt(t *testing.T) {
+func TestHeld(t *testing.T) {
 	product := findings.ProductARN("aws", testRegion, testAccount)
 	stored := make([]types.AwsSecurityFinding, 230)
 	for i := range stored {
-		stored[i] = types.AwsSecurityFinding{Id: aws.String(findings.ID(testRule, fmt.Sprintf("vpc-%08x", i))), CreatedAt: aws.String("2026-01-05T00:00:00.000Z")}
+		stored[i] = types.AwsSecurityFinding{Id: aws.String(findings.ID(testRule, fmt.Sprintf("vpc-%08x", i))),
+			CreatedAt: aws.String("2026-01-05T00:00:00.000Z"), UpdatedAt: aws.String("2026-03-02T06:00:00.125Z"), RecordState: types.RecordStateActive}
 	}
+	stored[7].RecordState = types.RecordStateArchived
+	// Another rule whose name starts like this one's: not this rule's finding.
+	stored = append(stored, types.AwsSecurityFinding{Id: aws.String(findings.ID(testRule+"/x", "vpc-1")), CreatedAt: aws.String("2026-01-05T00:00:00.000Z")})
 	api := &fakeHub{getFn: func(in *securityhub.GetFindingsInput) (*securityhub.GetFindingsOutput, error) {
 		matching := stored
 		if ids := in.Filters.Id; len(ids) > 0 {
@@ -149,39 +153,49 @@ func TestCreatedAt(t *testing.T) {
 	t.Run("a change event's few findings, by Id", func(t *testing.T) {
 		api.gets = nil
 		ids := []string{findings.ID(testRule, "vpc-00000001")}
-		got, err := findings.CreatedAt(context.Background(), api, testRule, product, ids, nil)
+		got, err := findings.Held(context.Background(), api, testRule, product, ids, false, nil)
 		require.NoError(t, err)
 		require.Len(t, api.gets, 1)
 		f := api.gets[0].Filters
 		assert.Equal(t, ids[0], aws.ToString(f.Id[0].Value))
 		assert.Equal(t, product, aws.ToString(f.ProductArn[0].Value))
 		assert.Empty(t, f.GeneratorId)
-		assert.Equal(t, want, got[ids[0]])
+		assert.Equal(t, findings.HeldFinding{VPCID: "vpc-00000001", CreatedAt: want, UpdatedAt: time.Date(2026, 3, 2, 6, 0, 0, 125e6, time.UTC), Active: true}, got[ids[0]])
 	})
-	t.Run("a sweep's many findings, every one of the rule in pages of 100", func(t *testing.T) {
-		api.gets = nil
-		ids := make([]string, 50)
-		for i := range ids {
-			ids[i] = findings.ID(testRule, fmt.Sprintf("vpc-%08x", i))
-		}
-		got, err := findings.CreatedAt(context.Background(), api, testRule, product, ids, nil)
-		require.NoError(t, err)
-		assert.Len(t, api.gets, 3)
-		assert.Equal(t, findings.GeneratorID(testRule), aws.ToString(api.gets[0].Filters.GeneratorId[0].Value))
-		assert.Empty(t, api.gets[0].Filters.Id)
-		assert.Equal(t, int32(100), aws.ToInt32(api.gets[0].MaxResults))
-		assert.Len(t, got, 230)
-	})
+	for _, tt := range []struct {
+		name  string
+		ids   int
+		every bool
+	}{
+		{"many findings: every one of the rule, in pages of 100", 50, false},
+		{"a sweep: every one of the rule, even for few VPCs", 1, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			api.gets = nil
+			ids := make([]string, tt.ids)
+			for i := range ids {
+				ids[i] = findings.ID(testRule, fmt.Sprintf("vpc-%08x", i))
+			}
+			got, err := findings.Held(context.Background(), api, testRule, product, ids, tt.every, nil)
+			require.NoError(t, err)
+			assert.Len(t, api.gets, 3)
+			assert.Equal(t, findings.GeneratorID(testRule), aws.ToString(api.gets[0].Filters.GeneratorId[0].Value))
+			assert.Empty(t, api.gets[0].Filters.Id)
+			assert.Equal(t, int32(100), aws.ToInt32(api.gets[0].MaxResults))
+			assert.Len(t, got, 230, "only this rule's")
+			assert.False(t, got[findings.ID(testRule, "vpc-00000007")].Active, "archived")
+		})
+	}
 	t.Run("nothing to import: no call", func(t *testing.T) {
 		api.gets = nil
-		_, err := findings.CreatedAt(context.Background(), api, testRule, product, nil, nil)
+		_, err := findings.Held(context.Background(), api, testRule, product, nil, false, nil)
 		require.NoError(t, err)
 		assert.Empty(t, api.gets)
 	})
 	t.Run("a failed read is an error", func(t *testing.T) {
 		boom := errors.New("boom")
 		failing := &fakeHub{getFn: func(*securityhub.GetFindingsInput) (*securityhub.GetFindingsOutput, error) { return nil, boom }}
-		_, err := findings.CreatedAt(context.Background(), failing, testRule, product, []string{"x"}, nil)
+		_, err := findings.Held(context.Background(), failing, testRule, product, []string{"x"}, false, nil)
 		assert.ErrorIs(t, err, boom)
 	})
 }
