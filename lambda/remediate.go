@@ -22,7 +22,7 @@ import (
 
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/remediate"
-	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/remedy"
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule/remedy"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
 

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
-	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/remedy"
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule/remedy"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
 
