@@ -22,8 +22,8 @@ import (
 
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/remediate"
-	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule/remedy"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule/remedy"
 )
 
 // remediateOptions are the remediate command's flags, checked.

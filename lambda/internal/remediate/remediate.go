@@ -16,8 +16,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
-	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule/remedy"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule/remedy"
 )
 
 // The IAM actions the fix calls: ReadActions to plan, WriteActions to carry a plan out.

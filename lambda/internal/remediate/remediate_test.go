@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule/remedy"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule/remedy"
 )
 
 // fakeEC2 answers the calls Apply makes with its function fields; the embedded nil interface
