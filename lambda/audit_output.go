@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/findings"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
@@ -124,7 +125,7 @@ func writeAuditCSV(w io.Writer, r *auditReport) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"account", "region", "vpc_id", "vpc_arn", "name", "is_default", "compliance", "annotation"})
 	for _, res := range r.Results {
-		_ = cw.Write([]string{res.Account, res.Region, res.VPCID, res.VPCARN, res.Name, strconv.FormatBool(res.IsDefault), string(res.Compliance), res.Annotation})
+		_ = cw.Write([]string{res.Account, res.Region, res.VPCID, res.VPCARN, csvText(res.Name), strconv.FormatBool(res.IsDefault), string(res.Compliance), csvText(res.Annotation)})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -143,11 +144,11 @@ func writeAuditTable(w io.Writer, r *auditReport) error {
 		if multi {
 			fmt.Fprintf(tw, "%s\t%s\t", res.Account, res.Region)
 		}
-		name := res.Name
+		name := tableText(res.Name)
 		if res.IsDefault {
 			name = strings.TrimSpace(name + " (default)")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", res.VPCID, name, res.Compliance, res.Annotation)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", res.VPCID, name, res.Compliance, tableText(res.Annotation))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -165,4 +166,26 @@ func writeAuditTable(w io.Writer, r *auditReport) error {
 		_, err = fmt.Fprintln(w)
 	}
 	return err
+}
+
+// tableText returns s for one cell of the table. EC2 accepts any character in a tag value, so a
+// Name tag may hold a tab or newline (which would break the columns) or a terminal escape
+// sequence (which would act on the reader's terminal): such a value is shown Go-quoted, escapes
+// visible.
+func tableText(s string) string {
+	if strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return strconv.QuoteToGraphic(s)
+	}
+	return s
+}
+
+// csvText returns s for a cell of the CSV: a value a spreadsheet would run as a formula (one
+// beginning with =, +, -, @, tab or carriage return, as OWASP's CSV injection guidance lists) gets
+// a leading apostrophe, so a Name tag set in an audited account cannot run in the reader's
+// spreadsheet. The JSON output carries every value unchanged.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
