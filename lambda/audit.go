@@ -191,6 +191,18 @@ func runAudit(ctx context.Context, prog string, args []string, stdout, stderr io
 		fmt.Fprintf(stderr, "%s audit: load AWS configuration: %v\n", prog, err)
 		return exitFailed
 	}
+	// The output file is opened before the audit, so that a path that cannot be written fails
+	// at once rather than after every account and region has been read.
+	out := stdout
+	if o.outputFile != "" {
+		f, err := os.Create(o.outputFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s audit: --output-file: %v\n", prog, err)
+			return exitFailed
+		}
+		defer f.Close() // closed, and its error checked, after writing; this is for early returns
+		out = f
+	}
 	a := &auditor{
 		cfg:      cfg,
 		opts:     o,
@@ -205,7 +217,7 @@ func runAudit(ctx context.Context, prog string, args []string, stdout, stderr io
 	for _, f := range report.Failures {
 		fmt.Fprintf(stderr, "%s audit: account %s, region %s: %s\n", prog, f.Account, cmp.Or(f.Region, "-"), f.Error)
 	}
-	if err := writeReport(o, report, stdout); err != nil {
+	if err := writeReport(o, report, out); err != nil {
 		fmt.Fprintf(stderr, "%s audit: write output: %v\n", prog, err)
 		return exitFailed
 	}
@@ -218,21 +230,16 @@ func runAudit(ctx context.Context, prog string, args []string, stdout, stderr io
 	return exitOK
 }
 
-// writeReport writes the report in the chosen format to --output-file, or stdout.
-func writeReport(o auditOptions, report *auditReport, stdout io.Writer) error {
-	write := auditFormats()[o.output]
-	if o.outputFile == "" {
-		return write(stdout, report)
-	}
-	f, err := os.Create(o.outputFile)
-	if err != nil {
+// writeReport writes the report in the chosen format to w: stdout, or the --output-file, which
+// it closes.
+func writeReport(o auditOptions, report *auditReport, w io.Writer) error {
+	if err := auditFormats()[o.output](w, report); err != nil {
 		return err
 	}
-	if err := write(f, report); err != nil {
-		_ = f.Close()
-		return err
+	if f, ok := w.(*os.File); ok && o.outputFile != "" {
+		return f.Close()
 	}
-	return f.Close()
+	return nil
 }
 
 // progressFunc returns how the audit shows its progress: on stderr when it is a terminal,

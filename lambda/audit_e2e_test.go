@@ -233,6 +233,16 @@ func TestEndToEndAudit(t *testing.T) {
 		}
 		assert.Equal(t, summary(r.hub.Stored()), summary(userHub.Stored()))
 	})
+
+	t.Run("an --output-file that cannot be written fails before any call", func(t *testing.T) {
+		r.resetCalls()
+		file := filepath.Join(t.TempDir(), "no-such-dir", "audit.csv")
+		stdout, stderr, code := e2eAudit(t, r, "--region", itestRegion, "--output", "csv", "--output-file", file)
+		assert.Equal(t, exitFailed, code)
+		assert.Empty(t, stdout)
+		assert.Contains(t, stderr, "audit: --output-file: open "+file+": no such file or directory")
+		assert.Empty(t, r.moto.Operations(), "nothing read for output that would be lost")
+	})
 }
 
 // TestEndToEndAuditAccountsAndRegions audits several accounts and regions on one moto, whose
