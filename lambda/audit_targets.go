@@ -16,6 +16,7 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
 
@@ -30,6 +31,26 @@ type auditor struct {
 	// progress, when set, is told how many targets are done of those known so far.
 	progress func(done, total int)
 	now      func() time.Time
+
+	// paces holds one Route 53 pacer per account: its quota is the account's, whatever the
+	// region, and targets run in parallel.
+	pacesMu sync.Mutex
+	paces   map[string]dns.Pacer
+}
+
+// pacer returns the Route 53 pacer of account.
+func (a *auditor) pacer(account string) dns.Pacer {
+	a.pacesMu.Lock()
+	defer a.pacesMu.Unlock()
+	if a.paces == nil {
+		a.paces = make(map[string]dns.Pacer)
+	}
+	p, ok := a.paces[account]
+	if !ok {
+		p = dns.NewPacer()
+		a.paces[account] = p
+	}
+	return p
 }
 
 // auditAccount is an account to audit and the credentials that act in it.
@@ -192,7 +213,11 @@ func (a *auditor) auditTarget(ctx context.Context, acct auditAccount, region, pa
 	if err != nil {
 		return nil, err
 	}
-	api := ec2.NewFromConfig(auditConfig(a.cfg, region, acct.creds))
+	cfg := auditConfig(a.cfg, region, acct.creds)
+	api := readers{ec2API: ec2.NewFromConfig(cfg)}
+	if p.NeedsDNS() {
+		api.dns = dns.New(newDNSClients(cfg), region, a.pacer(acct.id))
+	}
 	vpcs, results, err := evaluateRegion(ctx, api, p, rule.Scope{Region: region, AccountID: acct.id})
 	if err != nil {
 		return nil, err

@@ -9,9 +9,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/route53profiles"
+	"github.com/aws/aws-sdk-go-v2/service/route53resolver"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/findings"
 )
 
@@ -45,6 +49,8 @@ func newClients(cfg aws.Config) clients {
 		securityHub: &lazySecurityHub{make: func() findings.API {
 			return securityhub.NewFromConfig(cfg)
 		}},
+		dns:  newDNSClients(cfg),
+		pace: dns.NewPacer(),
 	}
 }
 
@@ -75,6 +81,7 @@ func (f *clientFactory) clientsFor(ctx context.Context, roleARN string) (clients
 	}
 	cfg := f.cfg.Copy()
 	cfg.Credentials = creds
+	// One pacer per account: Route 53's quota is the account's, across invocations.
 	c := newClients(cfg)
 	f.byRole[roleARN] = c
 	return c, nil
@@ -151,4 +158,29 @@ func (c countingSecurityHub) BatchImportFindings(ctx context.Context, in *securi
 func (c countingSecurityHub) GetFindings(ctx context.Context, in *securityhub.GetFindingsInput, opts ...func(*securityhub.Options)) (*securityhub.GetFindingsOutput, error) {
 	*c.n++
 	return c.API.GetFindings(ctx, in, opts...)
+}
+
+func (c countingEC2) DescribeVpcEndpointServices(ctx context.Context, in *ec2.DescribeVpcEndpointServicesInput, opts ...func(*ec2.Options)) (*ec2.DescribeVpcEndpointServicesOutput, error) {
+	*c.n++
+	return c.ec2API.DescribeVpcEndpointServices(ctx, in, opts...)
+}
+
+func (c countingEC2) DescribeNetworkInterfaces(ctx context.Context, in *ec2.DescribeNetworkInterfacesInput, opts ...func(*ec2.Options)) (*ec2.DescribeNetworkInterfacesOutput, error) {
+	*c.n++
+	return c.ec2API.DescribeNetworkInterfaces(ctx, in, opts...)
+}
+
+// newDNSClients returns the Route 53, Resolver and Profiles clients for cfg, each built when
+// first asked for: most invocations (allowCentralEndpoints off) need none. Route 53 is a global
+// service; the SDK resolves its endpoint and signing Region from the partition of cfg.Region,
+// and AWS_ENDPOINT_URL_ROUTE_53 (or a BaseEndpoint) points it elsewhere.
+func newDNSClients(cfg aws.Config) dns.Clients {
+	r53 := sync.OnceValue(func() *route53.Client { return route53.NewFromConfig(cfg) })
+	resolver := sync.OnceValue(func() *route53resolver.Client { return route53resolver.NewFromConfig(cfg) })
+	profiles := sync.OnceValue(func() *route53profiles.Client { return route53profiles.NewFromConfig(cfg) })
+	return dns.Clients{
+		Route53:  func() dns.Route53API { return r53() },
+		Resolver: func() dns.ResolverAPI { return resolver() },
+		Profiles: func() dns.ProfilesAPI { return profiles() },
+	}
 }

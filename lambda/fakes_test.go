@@ -190,6 +190,15 @@ func (f *fakeEC2) DescribeSecurityGroups(ctx context.Context, in *ec2.DescribeSe
 	return f.describeSecurityGroups(ctx, in)
 }
 
+// The DNS check's and the unused-VPC check's reads; the fake's tests leave both off.
+func (f *fakeEC2) DescribeVpcEndpointServices(context.Context, *ec2.DescribeVpcEndpointServicesInput, ...func(*ec2.Options)) (*ec2.DescribeVpcEndpointServicesOutput, error) {
+	return nil, fmt.Errorf("%w: DescribeVpcEndpointServices", errFakeUnexpectedCall)
+}
+
+func (f *fakeEC2) DescribeNetworkInterfaces(context.Context, *ec2.DescribeNetworkInterfacesInput, ...func(*ec2.Options)) (*ec2.DescribeNetworkInterfacesOutput, error) {
+	return nil, fmt.Errorf("%w: DescribeNetworkInterfaces", errFakeUnexpectedCall)
+}
+
 // calls returns how many calls f answered, of every kind.
 func (f *fakeEC2) calls() int {
 	f.mu.Lock()

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/findings"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
@@ -21,6 +22,9 @@ import (
 type clients struct {
 	ec2    ec2API
 	config configAPI
+	// dns and pace are the DNS check's clients and the account's Route 53 pacer.
+	dns  dns.Clients
+	pace dns.Pacer
 	// securityHub makes the Security Hub client on first use: only invocations with the rule
 	// parameter securityHubFindings need one.
 	securityHub *lazySecurityHub
@@ -78,6 +82,7 @@ type stats struct {
 	configCalls int
 	// securityHubCalls counts GetFindings and BatchImportFindings calls.
 	securityHubCalls int
+	dnsCalls         int
 	counts           map[rule.Compliance]int
 	vpcs             int
 	// refused is set for an event of an account outside the organization.
@@ -99,7 +104,8 @@ func (h *handler) Handle(ctx context.Context, ev events.ConfigEvent) error {
 		slog.Int("ec2Calls", st.ec2Calls),
 		slog.Int("configCalls", st.configCalls),
 		slog.Int("securityHubCalls", st.securityHubCalls),
-		slog.Int("apiCalls", st.ec2Calls+st.configCalls+st.securityHubCalls),
+		slog.Int("dnsCalls", st.dnsCalls),
+		slog.Int("apiCalls", st.ec2Calls+st.configCalls+st.securityHubCalls+st.dnsCalls),
 		slog.Int64("durationMs", time.Since(start).Milliseconds()),
 	}
 	switch {
@@ -161,16 +167,20 @@ func (h *handler) handle(ctx context.Context, ev events.ConfigEvent, st *stats) 
 	}
 	evaluatedAt := now()
 	securityHub := c.securityHub
-	c = clients{
-		ec2:    countingEC2{ec2API: c.ec2, n: &st.ec2Calls},
-		config: countingConfig{configAPI: c.config, n: &st.configCalls},
+	counted := countingEC2{ec2API: c.ec2, n: &st.ec2Calls}
+	rd := readers{ec2API: counted}
+	if req.params.NeedsDNS() {
+		reader := dns.New(c.dns, h.region, c.pace)
+		defer func() { st.dnsCalls = reader.Calls }()
+		rd.dns = reader
 	}
+	c = clients{ec2: counted, config: countingConfig{configAPI: c.config, n: &st.configCalls}}
 
 	var evals []evaluation
 	if req.messageType == messageScheduled {
-		evals, err = sweep(ctx, c, req, now)
+		evals, err = sweep(ctx, rd, c.config, req, now)
 	} else {
-		evals, err = change(ctx, c.ec2, req)
+		evals, err = change(ctx, rd, req)
 	}
 	if err != nil {
 		return err
@@ -278,11 +288,11 @@ func executionRoleARN(req request) string {
 // sweep evaluates every VPC in the region for a periodic run, and marks NOT_APPLICABLE the VPCs
 // Config still holds results for but that no longer exist. Every read completes before anything
 // is evaluated, so a failed read yields no evaluations at all.
-func sweep(ctx context.Context, c clients, req request, now func() time.Time) ([]evaluation, error) {
+func sweep(ctx context.Context, api readers, config configAPI, req request, now func() time.Time) ([]evaluation, error) {
 	// A VPC created after this instant may be missing from the listing yet hold a result of its
 	// own change event by the time Config's results are read: such a result is not stale.
 	listedAt := now()
-	vpcs, results, err := evaluateRegion(ctx, c.ec2, req.params, req.scope())
+	vpcs, results, err := evaluateRegion(ctx, api, req.params, req.scope())
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +302,7 @@ func sweep(ctx context.Context, c clients, req request, now func() time.Time) ([
 	}
 	// The VPC list is complete here (every page read), so anything else Config held before the
 	// listing is gone.
-	stale, err := staleVPCs(ctx, c.config, req.ruleName, current, listedAt)
+	stale, err := staleVPCs(ctx, config, req.ruleName, current, listedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -307,9 +317,10 @@ func sweep(ctx context.Context, c clients, req request, now func() time.Time) ([
 }
 
 // evaluateRegion reads every VPC of the region, the endpoints for p's services and the facts
-// their checks need, each as one paginated listing, and decides every VPC. It returns the VPCs
-// read with their results.
-func evaluateRegion(ctx context.Context, api ec2API, p rule.Params, s rule.Scope) ([]rule.VPC, []rule.Result, error) {
+// their checks need, each as one paginated listing, and decides every VPC. With
+// allowCentralEndpoints it then reads the DNS facts of the VPCs still NON_COMPLIANT. It returns
+// the VPCs read with their results.
+func evaluateRegion(ctx context.Context, api readers, p rule.Params, s rule.Scope) ([]rule.VPC, []rule.Result, error) {
 	vpcs, err := listVPCs(ctx, api, &ec2.DescribeVpcsInput{})
 	if err != nil {
 		return nil, nil, err
@@ -322,11 +333,27 @@ func evaluateRegion(ctx context.Context, api ec2API, p rule.Params, s rule.Scope
 	if err != nil {
 		return nil, nil, err
 	}
-	return vpcs, rule.EvaluateAll(vpcs, endpoints, inv, p, s), nil
+	if p.NeedsNetworkInterfaces() {
+		byVPC, err := listInterfaces(ctx, api, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		vpcs = withInterfaces(vpcs, byVPC)
+	}
+	decide := func(inv rule.Inventory) []rule.Result { return rule.EvaluateAll(vpcs, endpoints, inv, p, s) }
+	if !p.NeedsDNS() {
+		return vpcs, decide(inv), nil
+	}
+	c := centralFacts{api: api, p: p, s: s, inv: inv, known: endpoints, all: true}
+	results, err := c.evaluate(ctx, vpcs, decide)
+	if err != nil {
+		return nil, nil, err
+	}
+	return vpcs, results, nil
 }
 
 // change evaluates a configuration change: the changed VPC, or the VPC of a changed endpoint.
-func change(ctx context.Context, api ec2API, req request) ([]evaluation, error) {
+func change(ctx context.Context, api readers, req request) ([]evaluation, error) {
 	item := req.item
 	if item.ResourceType == rule.ResourceTypeVPCEndpoint {
 		// An endpoint is never evaluated itself, so eventLeftScope changes nothing for it; what
@@ -349,7 +376,7 @@ func change(ctx context.Context, api ec2API, req request) ([]evaluation, error) 
 		"The rule evaluates "+rule.ResourceTypeVPC+" (and re-evaluates VPCs on "+rule.ResourceTypeVPCEndpoint+" changes); "+item.ResourceType+" is not in its scope.")}, nil
 }
 
-func changedVPC(ctx context.Context, api ec2API, req request) ([]evaluation, error) {
+func changedVPC(ctx context.Context, api readers, req request) ([]evaluation, error) {
 	item := req.item
 	var vpc rule.VPC
 	if item.hasConfiguration() {
@@ -375,7 +402,7 @@ func changedVPC(ctx context.Context, api ec2API, req request) ([]evaluation, err
 	return []evaluation{{Result: res, orderingTime: req.orderingTime, vpc: &vpc}}, nil
 }
 
-func changedEndpoint(ctx context.Context, api ec2API, req request) ([]evaluation, error) {
+func changedEndpoint(ctx context.Context, api readers, req request) ([]evaluation, error) {
 	item := req.item
 	const why = "Endpoints are not evaluated themselves"
 	if !item.hasConfiguration() {
@@ -407,7 +434,7 @@ func changedEndpoint(ctx context.Context, api ec2API, req request) ([]evaluation
 // may have lost its only qualifying endpoint, a new evaluation of that VPC, so the loss shows
 // within minutes rather than at the next sweep. The VPC comes from the item's diff or, where the
 // diff names none (an oversized item), from EC2, which lists a deleted endpoint for a while.
-func deletedEndpoint(ctx context.Context, api ec2API, req request, why string) ([]evaluation, error) {
+func deletedEndpoint(ctx context.Context, api readers, req request, why string) ([]evaluation, error) {
 	item := req.item
 	gone := []evaluation{notApplicable(req, rule.ResourceTypeVPCEndpoint, item.ResourceID, "Resource "+why+".")}
 	prev := req.previous
@@ -430,7 +457,7 @@ func deletedEndpoint(ctx context.Context, api ec2API, req request, why string) (
 // endpointVPC evaluates the VPC vpcID for a change of the endpoint in req, and reports the
 // endpoint itself NOT_APPLICABLE with a note that leads with why. listed, when not nil, holds the
 // VPC's endpoints, already read.
-func endpointVPC(ctx context.Context, api ec2API, req request, vpcID, why string, listed []rule.Endpoint) ([]evaluation, error) {
+func endpointVPC(ctx context.Context, api readers, req request, vpcID, why string, listed []rule.Endpoint) ([]evaluation, error) {
 	endpointNote := func(vpcResult string) evaluation {
 		return notApplicable(req, rule.ResourceTypeVPCEndpoint, req.item.ResourceID,
 			why+"; this change re-evaluated "+vpcID+": "+vpcResult+".")
@@ -488,7 +515,7 @@ func describeVPC(ctx context.Context, api ec2API, id string) (rule.VPC, bool, er
 
 // evaluateVPC reads the endpoints (unless listed holds them already) and the facts their checks
 // need of one VPC, and decides. A VPC out of the rule's scope costs no read.
-func evaluateVPC(ctx context.Context, api ec2API, req request, vpc rule.VPC, listed []rule.Endpoint) (rule.Result, error) {
+func evaluateVPC(ctx context.Context, api readers, req request, vpc rule.VPC, listed []rule.Endpoint) (rule.Result, error) {
 	if res, ok := rule.OutOfScope(vpc, req.params, req.scope()); ok {
 		return res, nil
 	}
@@ -503,7 +530,25 @@ func evaluateVPC(ctx context.Context, api ec2API, req request, vpc rule.VPC, lis
 	if err != nil {
 		return rule.Result{}, err
 	}
-	return rule.Evaluate(vpc, endpoints, inv, req.params, req.scope()), nil
+	if req.params.NeedsNetworkInterfaces() {
+		byVPC, err := listInterfaces(ctx, api, vpc.ID)
+		if err != nil {
+			return rule.Result{}, err
+		}
+		vpc = withInterfaces([]rule.VPC{vpc}, byVPC)[0]
+	}
+	decide := func(inv rule.Inventory) []rule.Result {
+		return []rule.Result{rule.Evaluate(vpc, endpoints, inv, req.params, req.scope())}
+	}
+	if !req.params.NeedsDNS() {
+		return decide(inv)[0], nil
+	}
+	c := centralFacts{api: api, p: req.params, s: req.scope(), inv: inv, known: endpoints}
+	results, err := c.evaluate(ctx, []rule.VPC{vpc}, decide)
+	if err != nil {
+		return rule.Result{}, err
+	}
+	return results[0], nil
 }
 
 func notApplicable(req request, resourceType, id, why string) evaluation {

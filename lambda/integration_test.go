@@ -15,10 +15,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/findings"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/localaws"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
@@ -113,8 +115,10 @@ type itestRig struct {
 	hub *localaws.SecurityHub
 	// hubClients counts the Security Hub clients the handler asked for.
 	hubClients *int
+	profiles   *localaws.Profiles
 	// seed talks to moto directly, so that seeding is not counted with the handler's calls.
 	seed *ec2.Client
+	cfg  aws.Config
 	h    *handler
 }
 
@@ -134,10 +138,22 @@ func itestSetupIn(t *testing.T, region string) *itestRig {
 	hub := localaws.StartSecurityHub(itestAccount, itestRegion)
 	t.Cleanup(hub.Stop)
 	hubClients := new(int)
-	c := clients{ec2: localaws.EC2Client(cfg, moto.URL), config: localaws.ConfigClient(cfg, cs.URL), securityHub: &lazySecurityHub{make: func() findings.API {
-		*hubClients++
-		return localaws.SecurityHubClient(cfg, hub.URL)
-	}}}
+	profiles := localaws.StartProfiles()
+	t.Cleanup(profiles.Stop)
+	c := clients{
+		ec2: localaws.EC2Client(cfg, moto.URL), config: localaws.ConfigClient(cfg, cs.URL),
+		securityHub: &lazySecurityHub{make: func() findings.API {
+			*hubClients++
+			return localaws.SecurityHubClient(cfg, hub.URL)
+		}},
+		// Route 53 and its Resolver are moto's, behind the front that counts them.
+		dns: dns.Clients{
+			Route53:  func() dns.Route53API { return localaws.Route53Client(cfg, moto.URL) },
+			Resolver: func() dns.ResolverAPI { return localaws.ResolverClient(cfg, moto.URL) },
+			Profiles: func() dns.ProfilesAPI { return localaws.ProfilesClient(cfg, profiles.URL) },
+		},
+		pace: dns.NewPacer(),
+	}
 	h := &handler{
 		region: region,
 		clients: func(_ context.Context, roleARN string) (clients, error) {
@@ -151,7 +167,7 @@ func itestSetupIn(t *testing.T, region string) *itestRig {
 		putBackoff:     10 * time.Millisecond,
 		deadlineMargin: defaultDeadlineMargin,
 	}
-	return &itestRig{moto: moto, config: cs, hub: hub, hubClients: hubClients, seed: localaws.EC2Client(cfg, moto.ServerURL), h: h}
+	return &itestRig{moto: moto, config: cs, hub: hub, hubClients: hubClients, profiles: profiles, seed: localaws.EC2Client(cfg, moto.ServerURL), cfg: cfg, h: h}
 }
 
 // resetCalls forgets the calls recorded so far, so that the next assertions count one event's.
@@ -160,6 +176,9 @@ func (r *itestRig) resetCalls() {
 	r.config.ResetCalls()
 	if r.hub != nil {
 		r.hub.ResetCalls()
+	}
+	if r.profiles != nil {
+		r.profiles.ResetCalls()
 	}
 }
 
@@ -177,6 +196,11 @@ func (r *itestRig) calls() map[string]int {
 			out[op] += n
 		}
 	}
+	if r.profiles != nil {
+		for op, n := range r.profiles.Operations() {
+			out[op] += n
+		}
+	}
 	return out
 }
 
@@ -191,6 +215,11 @@ func (r *itestRig) attempts() map[string]int {
 	}
 	for _, more := range more {
 		for op, n := range more {
+			out[op] += n
+		}
+	}
+	if r.profiles != nil {
+		for op, n := range r.profiles.Counts() {
 			out[op] += n
 		}
 	}

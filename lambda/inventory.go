@@ -18,6 +18,9 @@ type ec2API interface {
 	ec2.DescribeVpcEndpointsAPIClient
 	ec2.DescribeSubnetsAPIClient
 	ec2.DescribeSecurityGroupsAPIClient
+	// Only with allowCentralEndpoints, and ignoreUnusedVpcs.
+	DescribeVpcEndpointServices(ctx context.Context, in *ec2.DescribeVpcEndpointServicesInput, optFns ...func(*ec2.Options)) (*ec2.DescribeVpcEndpointServicesOutput, error)
+	ec2.DescribeNetworkInterfacesAPIClient
 }
 
 // pageSize is the largest page the EC2 Describe calls return.
@@ -100,6 +103,13 @@ func endpointFromAPI(e types.VpcEndpoint) rule.Endpoint {
 		PrivateDNSEnabled: aws.ToBool(e.PrivateDnsEnabled),
 		SubnetIDs:         e.SubnetIds,
 		PolicyDocument:    aws.ToString(e.PolicyDocument),
+		// Only the DNS check reads these; the listing carries them anyway.
+		NetworkInterfaceIDs: e.NetworkInterfaceIds,
+	}
+	for _, d := range e.DnsEntries {
+		if n := aws.ToString(d.DnsName); n != "" {
+			ep.DNSNames = append(ep.DNSNames, n)
+		}
 	}
 	for _, g := range e.Groups {
 		ep.SecurityGroupIDs = append(ep.SecurityGroupIDs, aws.ToString(g.GroupId))

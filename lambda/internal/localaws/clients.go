@@ -9,6 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/route53profiles"
+	"github.com/aws/aws-sdk-go-v2/service/route53resolver"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 )
 
@@ -41,4 +44,21 @@ func ConfigClient(cfg aws.Config, url string) *configservice.Client {
 // SecurityHubClient returns a Security Hub client that sends its calls to url (a SecurityHub's URL).
 func SecurityHubClient(cfg aws.Config, url string) *securityhub.Client {
 	return securityhub.NewFromConfig(cfg, func(o *securityhub.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+// Route53Client returns a Route 53 client that sends its calls to url (a Moto's URL or ServerURL).
+func Route53Client(cfg aws.Config, url string) *route53.Client {
+	return route53.NewFromConfig(cfg, func(o *route53.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+// ResolverClient returns a Route 53 Resolver client that sends its calls to url (a Moto's URL or
+// ServerURL).
+func ResolverClient(cfg aws.Config, url string) *route53resolver.Client {
+	return route53resolver.NewFromConfig(cfg, func(o *route53resolver.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+// ProfilesClient returns a Route 53 Profiles client that sends its calls to url (a Profiles
+// fake's URL).
+func ProfilesClient(cfg aws.Config, url string) *route53profiles.Client {
+	return route53profiles.NewFromConfig(cfg, func(o *route53profiles.Options) { o.BaseEndpoint = aws.String(url) })
 }

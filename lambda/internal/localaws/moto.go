@@ -173,13 +173,15 @@ func (m *Moto) serveFront(proxy http.Handler) http.Handler {
 			values = q
 		}
 		op := values.Get("Action")
-		if t := r.Header.Get("X-Amz-Target"); op == "" && t != "" {
-			// A JSON-protocol service (Organizations): the operation is in the target header.
-			// Faults are answered in the query protocol's shape, so inject them on query calls.
-			op = trimOp(t)
-		}
-		if op == "" {
-			op = r.Method + " " + r.URL.Path
+		target := r.Header.Get("X-Amz-Target")
+		switch {
+		case op != "":
+		case target != "":
+			// A JSON-protocol service (Organizations, Route 53 Resolver): the operation is in
+			// the target header, and faults are answered in the JSON protocol's shape.
+			op = trimOp(target)
+		default:
+			op = restOp(r.Method, r.URL.Path)
 		}
 		i, fault := m.rec.begin(op, values, r.Header)
 		sw := m.rec.writer(w, i)
@@ -194,7 +196,11 @@ func (m *Moto) serveFront(proxy http.Handler) http.Handler {
 			var status int
 			var message string
 			status, code, message = fault.errorAnswer()
-			writeQueryError(sw, values.Get("Version"), status, code, message)
+			if target != "" {
+				writeJSONError(sw, &apiError{status, code, message})
+			} else {
+				writeQueryError(sw, values.Get("Version"), status, code, message)
+			}
 		default:
 			m.rec.mu.Lock()
 			dns := m.dns
@@ -254,6 +260,26 @@ func writeQueryError(w http.ResponseWriter, version string, status int, code, me
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, xml.Header)
 	_, _ = w.Write(b)
+}
+
+// route53Path is the prefix of Route 53's REST API paths.
+const route53Path = "/2013-04-01/"
+
+// restOp names the operation of a REST request: the Route 53 reads the rule makes by name,
+// anything else as its method and path.
+func restOp(method, path string) string {
+	if rest, ok := strings.CutPrefix(path, route53Path); ok && method == http.MethodGet {
+		parts := strings.Split(strings.Trim(rest, "/"), "/")
+		switch {
+		case len(parts) == 1 && parts[0] == "hostedzonesbyvpc":
+			return "ListHostedZonesByVPC"
+		case len(parts) == 2 && parts[0] == "hostedzone":
+			return "GetHostedZone"
+		case len(parts) == 3 && parts[0] == "hostedzone" && parts[2] == "rrset":
+			return "ListResourceRecordSets"
+		}
+	}
+	return method + " " + path
 }
 
 // trimOp returns the operation of an X-Amz-Target header ("Service.Operation").
