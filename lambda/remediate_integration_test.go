@@ -84,7 +84,7 @@ func rtestAudit(t *testing.T, r *itestRig, vpcID, params string) rule.Result {
 	p, err := rule.ParseParams(params, itestRegion)
 	require.NoError(t, err)
 	// Through the front, whose private DNS is AWS's (see localaws.Moto.EmulatePrivateDNS).
-	_, results, err := evaluateRegion(t.Context(), localaws.EC2Client(rtestConfig(t), r.moto.URL), p, rule.Scope{Region: itestRegion, AccountID: itestAccount})
+	_, results, err := evaluateRegion(t.Context(), readers{ec2API: localaws.EC2Client(rtestConfig(t), r.moto.URL)}, p, rule.Scope{Region: itestRegion, AccountID: itestAccount})
 	require.NoError(t, err)
 	for _, res := range results {
 		if res.ResourceID == vpcID {
@@ -242,7 +242,7 @@ func TestRemediateOnTheWire(t *testing.T) {
 		assert.Contains(t, stderr, "private hosted zone ec2.us-east-1.amazonaws.com")
 		assert.Contains(t, stderr, "central endpoint")
 		assert.Empty(t, rtestWritesMade(r))
-		assert.Equal(t, 1, r.moto.Operations()["GET /2013-04-01/hostedzonesbyvpc"], "the zones are read once")
+		assert.Equal(t, 1, r.moto.Operations()["ListHostedZonesByVPC"], "the zones are read once")
 		assert.Equal(t, rule.NonCompliant, rtestAudit(t, r, v.ID, rtestChecks).Compliance, "the documented refusal")
 	})
 
