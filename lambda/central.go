@@ -115,6 +115,8 @@ type centralFacts struct {
 	// all is true for a sweep: Resolver rules and Profiles are listed for every VPC at once,
 	// and the subnets and groups of every endpoint are already in inv.
 	all bool
+	// asked holds the endpoint IDs already asked for, found or not: each is asked once.
+	asked map[string]bool
 }
 
 // evaluate decides vpcs, reading DNS facts for those that stay NON_COMPLIANT on their own
@@ -229,7 +231,11 @@ func (c *centralFacts) resolveTargets(ctx context.Context) error {
 			if target == "" || slices.ContainsFunc(c.inv.DNS.Endpoints, func(ep rule.Endpoint) bool { return hasDNSName(ep, target) }) {
 				continue
 			}
-			if id := rule.EndpointIDFromDNSName(target); id != "" && !slices.Contains(ids, id) {
+			if id := rule.EndpointIDFromDNSName(target); id != "" && !c.asked[id] {
+				if c.asked == nil {
+					c.asked = make(map[string]bool)
+				}
+				c.asked[id] = true
 				ids = append(ids, id)
 			}
 		}
