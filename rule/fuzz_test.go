@@ -35,6 +35,8 @@ func FuzzParseParams(f *testing.F) {
 		{`{"minAvailabilityZones": 1.5}`, "us-east-1"},
 		{`{"minAvailabilityZones": "-1"}`, "us-east-1"},
 		{`{"executionRoleName": "member-role"}`, "us-east-1"},
+		{`{"allowCentralEndpoints": "true", "trustedDnsAccounts": "444455556666, 111122223333", "ignoreUnusedVpcs": true}`, "us-east-1"},
+		{`{"trustedDnsAccounts": "4444-5555-6666"}`, "us-east-1"},
 		{`{"unknown": "x"}`, "us-east-1"},
 		{`{"serviceNames": ["ec2"]}`, "us-east-1"},
 		{`["ec2"]`, "us-east-1"},
