@@ -156,15 +156,18 @@ func (c *centralFacts) evaluate(ctx context.Context, vpcs []rule.VPC, decide fun
 		return nil, err
 	}
 	results = decide(c.inv)
-	if pending = undecided(vpcs, results); len(pending) == 0 {
+	if pending = undecided(vpcs, results); len(pending) == 0 && !c.all {
+		// A change event stops here: 6 calls for a spoke served through its own zone. A
+		// forwarding rule of the zone's domain, which Resolver would answer from instead, is
+		// seen by the next sweep, which always reads the rules and the Profiles.
 		return results, nil
 	}
 
-	// Then the Resolver rules and the Profiles: one listing each for a sweep, filtered to the
-	// VPC for a change.
+	// Then the Resolver rules and the Profiles: one listing each for a sweep (for every VPC,
+	// so that a rule overriding a zone is seen), filtered to the VPC for a change.
 	vpcID := ""
 	if !c.all {
-		vpcID = pending[0].ID
+		vpcID = vpcs[0].ID
 	}
 	if c.inv.DNS.Rules, err = c.api.dns.ResolverRules(ctx, vpcID); err != nil {
 		return nil, dnsError(err)
