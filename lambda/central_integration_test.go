@@ -36,6 +36,8 @@ type itestHubEstate struct {
 	vpcs map[string]localaws.SeededVPC
 	// hubDNS is the hub endpoint's regional DNS name, as DescribeVpcEndpoints answers it.
 	hubDNS string
+	// profileZone is the ID of the account's zone that reaches a spoke only through a Profile.
+	profileZone string
 }
 
 // seedHub seeds the hub and its spokes: each spoke but "unused" gets a network interface (an
@@ -115,15 +117,22 @@ func (r *itestRig) seedHub(t *testing.T) itestHubEstate {
 	_, err = res.AssociateResolverRule(ctx, &route53resolver.AssociateResolverRuleInput{ResolverRuleId: fwd.ResolverRule.Id, VPCId: aws.String(vpcs["spoke-rule"].ID)})
 	require.NoError(t, err)
 
-	// Profiles shared by the network account and by a stranger, each carrying a zone for the name.
-	r.profiles.Add(
-		localaws.ProfileSpec{ID: "rp-0network0001", OwnerID: itestNetwork, VPCs: []string{vpcs["spoke-profile"].ID}, Resources: []localaws.ProfileResource{
-			{ARN: "arn:aws:route53:::hostedzone/Z0NETWORK0001", Name: itestEC2DNSName, OwnerID: itestNetwork, Type: "PRIVATE_HOSTED_ZONE"},
+	// Profiles, whose resource associations carry labels, not domains: the account's own,
+	// carrying its own zone for the name (associated with the hub only, so that the spoke
+	// reaches it through the Profile alone), its forwarding rule and a zone of the network
+	// account, which cannot be read from here; and a stranger's, carrying the stranger's zone.
+	profileZone := zone(itestEC2DNSName, "hub", alias)
+	require.NoError(t, r.profiles.Add(
+		localaws.ProfileSpec{ID: "rp-0account0001", OwnerID: itestAccount, VPCs: []string{vpcs["spoke-profile"].ID}, Resources: []localaws.ProfileResource{
+			{ARN: "arn:aws:route53:::hostedzone/" + profileZone, Name: "ec2 endpoint zone", OwnerID: itestAccount, Type: "PRIVATE_HOSTED_ZONE"},
+			{ARN: aws.ToString(fwd.ResolverRule.Arn), Name: "amazonaws-forward", OwnerID: itestAccount, Type: "RESOLVER_RULE"},
+			{ARN: "arn:aws:route53:::hostedzone/Z0NETWORK0001", Name: "network ec2", OwnerID: itestNetwork, Type: "PRIVATE_HOSTED_ZONE"},
 		}},
 		localaws.ProfileSpec{ID: "rp-0stranger001", OwnerID: itestStranger, VPCs: []string{vpcs["spoke-untrusted"].ID}, Resources: []localaws.ProfileResource{
-			{ARN: "arn:aws:route53:::hostedzone/Z0STRANGER001", Name: itestEC2DNSName, OwnerID: itestStranger, Type: "PRIVATE_HOSTED_ZONE"},
+			{ARN: "arn:aws:route53:::hostedzone/Z0STRANGER001", Name: "ec2", OwnerID: itestStranger, Type: "PRIVATE_HOSTED_ZONE"},
 		}},
-	)
+	))
+	hub.profileZone = profileZone
 	return hub
 }
 
@@ -150,23 +159,24 @@ func TestIntegrationCentralEndpointsSweep(t *testing.T) {
 		itestVPC(v["spoke-parent"].ID, rule.Compliant, served, " us-east-1.amazonaws.com."),
 		itestVPC(v["spoke-rule"].ID, rule.Compliant, "Served through Resolver rule rslvr-rr-", "(amazonaws.com) of account "+itestAccount,
 			"the resolver it forwards "+itestEC2DNSName+" to gives the answer."),
-		itestVPC(v["spoke-profile"].ID, rule.Compliant, "Served through private hosted zone Z0NETWORK0001 "+itestEC2DNSName+
-			" through Route 53 Profile rp-0network0001 of trusted account "+itestNetwork+" (trusted, records not read)."),
+		itestVPC(v["spoke-profile"].ID, rule.Compliant, served+hub.profileZone+" "+itestEC2DNSName+" through Route 53 Profile rp-0account0001."),
 		itestVPC(v["spoke-elsewhere"].ID, rule.NonCompliant, "No Interface endpoint for "+itestEC2+" in the VPC.",
 			"sends "+itestEC2DNSName+" to proxy.corp.example, not an endpoint of this account"),
-		itestVPC(v["spoke-untrusted"].ID, rule.NonCompliant, "private hosted zone Z0STRANGER001 "+itestEC2DNSName+
-			" through Route 53 Profile rp-0stranger001 is owned by account "+itestStranger+", not in trustedDnsAccounts."),
+		itestVPC(v["spoke-untrusted"].ID, rule.NonCompliant, "Route 53 Profile rp-0stranger001 carries arn:aws:route53:::hostedzone/Z0STRANGER001 of account "+
+			itestStranger+", whose name cannot be read here."),
 		itestVPC(v["unused"].ID, rule.NotApplicable, "nothing in it can call the API (rule parameter ignoreUnusedVpcs)."),
 		itestVPC(r.defaultVPC(t), rule.NotApplicable, "nothing in it can call the API"),
 	)
 	itestAssertPuts(t, r.config)
 	// One listing each, ListHostedZonesByVPC once per spoke without an endpoint of its own, the
-	// records of each own zone that serves the name once, and each Profile's resources once.
+	// records of each own zone that serves the name once, each Profile's resources once, and the
+	// domain of each resource this account can read once: its own zone's, its rule's.
 	assert.Equal(t, map[string]int{
 		"DescribeVpcs": 1, "DescribeVpcEndpoints": 1, "DescribeNetworkInterfaces": 1, "DescribeVpcEndpointServices": 1,
-		"ListHostedZonesByVPC": 6, "ListResourceRecordSets": 3,
+		"ListHostedZonesByVPC": 6, "ListResourceRecordSets": 4,
 		"ListResolverRuleAssociations": 1, "ListResolverRules": 1,
 		"ListProfileAssociations": 1, "ListProfileResourceAssociations": 2,
+		"GetHostedZone": 1, "GetResolverRule": 1,
 		"GetComplianceDetailsByConfigRule": 1, "PutEvaluations": 1,
 	}, r.calls())
 	assert.Equal(t, r.calls(), r.attempts(), "no call was retried: Route 53 was paced, not throttled")
@@ -234,6 +244,9 @@ func TestIntegrationCentralEndpointsFailures(t *testing.T) {
 		{"ListResourceRecordSets", "AccessDenied", "route53:ListResourceRecordSets"},
 		{"ListResolverRuleAssociations", "AccessDeniedException", "route53resolver:ListResolverRuleAssociations"},
 		{"ListProfileAssociations", "AccessDeniedException", "route53profiles:ListProfileAssociations"},
+		// The account's own zone and rule in a Profile: refused, the role lacks the action.
+		{"GetHostedZone", "AccessDenied", "route53:GetHostedZone"},
+		{"GetResolverRule", "AccessDeniedException", "route53resolver:GetResolverRule"},
 		{"DescribeVpcEndpointServices", "UnauthorizedOperation", "ec2:DescribeVpcEndpointServices"},
 		{"DescribeNetworkInterfaces", "UnauthorizedOperation", "ec2:DescribeNetworkInterfaces"},
 	}

@@ -66,6 +66,7 @@ func centralEndpointActions() []string {
 		dns.ActionListResourceRecordSets,
 		dns.ActionListProfileAssociations,
 		dns.ActionListProfileResourceAssociations,
+		dns.ActionGetResolverRule,
 		dns.ActionListResolverRuleAssociations,
 		dns.ActionListResolverRules,
 	}

@@ -687,6 +687,19 @@ func TestTemplateChecksCatchDrift(t *testing.T) {
 			},
 		},
 		{
+			name: "member role: route53resolver:GetResolverRule is missing", path: memberRoleTemplatePath, roleID: "ExecutionRole",
+			want: cfnRoleWant{evaluation: evaluationActions(), conditional: cfnParamGrants},
+			mutate: func(t *testing.T, tpl cfnNode) {
+				action := cfnFindStatement(t, tpl, "CentralEndpointDns").get("Action")
+				action.Content = slices.DeleteFunc(action.Content, func(n *yaml.Node) bool { return n.Value == "route53resolver:GetResolverRule" })
+			},
+		},
+		{
+			name: "route53resolver:GetResolverRule granted always", path: ruleTemplatePath, roleID: cfnFunctionRoleID,
+			want:   cfnRoleWant{evaluation: evaluationActions(), logs: cfnLogsOwnGroup, assumeRole: "HasExecutionRole", conditional: cfnParamGrants},
+			mutate: addAction("DescribeAndReport", "route53resolver:GetResolverRule"),
+		},
+		{
 			name: "member role: ec2:DescribeNetworkInterfaces under the wrong condition", path: memberRoleTemplatePath, roleID: "ExecutionRole",
 			want:   cfnRoleWant{evaluation: evaluationActions(), conditional: cfnParamGrants},
 			mutate: addAction("CentralEndpointDns", actionDescribeNetworkInterfaces),

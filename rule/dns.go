@@ -61,6 +61,15 @@ type Profile struct {
 	Status string
 	Zones  []HostedZone
 	Rules  []ResolverRule
+	// Unreadable are the resources the Profile carries whose domain this account cannot read
+	// (another account's zone, a rule GetResolverRule refuses): never evidence.
+	Unreadable []ProfileResource
+}
+
+// ProfileResource is a resource a Profile carries, named by its ARN.
+type ProfileResource struct {
+	ARN     string
+	OwnerID string
 }
 
 // NetworkInterface is one network interface of a VPC.
@@ -231,6 +240,10 @@ func (e *evaluator) resolve(vpc VPC, svc Service, name string) []dnsVerdict {
 			c.findings = append(c.findings, dnsVerdict{text: "Route 53 Profile " + p.ID + " is " + orUnknown(p.Status) + ", not COMPLETE"})
 		} else {
 			c.add(p.Zones, p.Rules, " through Route 53 Profile "+p.ID)
+			for _, res := range p.Unreadable {
+				c.findings = append(c.findings, dnsVerdict{text: "Route 53 Profile " + p.ID + " carries " + res.ARN + " of account " +
+					orUnknown(res.OwnerID) + ", whose name cannot be read here"})
+			}
 		}
 	}
 	zoneDepth, ruleDepth := -1, -1

@@ -298,10 +298,21 @@ func TestEvaluateCentralEndpointsProfile(t *testing.T) {
 				ec2DNSName+" through Route 53 Profile rp-0001."),
 		},
 		{
-			name:    "profile carrying a trusted account's zone",
-			profile: rule.Profile{ID: "rp-0001", Status: "COMPLETE", Zones: []rule.HostedZone{{ID: "Z0NET", Name: "amazonaws.com", OwnerAccount: trustedAcct}}},
-			want: vpcResult(rule.Compliant, "Served through private hosted zone Z0NET amazonaws.com through Route 53 Profile rp-0001 of trusted account "+
-				trustedAcct+" (trusted, records not read)."),
+			// A Profile names its resources by ARN and a label: another account's zone has no
+			// name this account can read, so even a trusted account's zone is no evidence.
+			name: "profile carrying a trusted account's zone, which cannot be read",
+			profile: rule.Profile{ID: "rp-0001", Status: "COMPLETE", Unreadable: []rule.ProfileResource{
+				{ARN: "arn:aws:route53:::hostedzone/Z0NET", OwnerID: trustedAcct}}},
+			want: vpcResult(rule.NonCompliant, noEndpointNC+"Central DNS not evidence: Route 53 Profile rp-0001 carries arn:aws:route53:::hostedzone/Z0NET of account "+
+				trustedAcct+", whose name cannot be read here."),
+		},
+		{
+			name: "an unreadable resource beside an own zone that aliases the hub endpoint",
+			profile: rule.Profile{ID: "rp-0001", Status: "COMPLETE", Zones: []rule.HostedZone{{ID: "Z0PRO", Name: ec2DNSName, OwnerAccount: testAccount}},
+				Unreadable: []rule.ProfileResource{{ARN: "arn:aws:route53resolver:us-east-1:" + strangerAcct + ":resolver-rule/rslvr-rr-0666", OwnerID: strangerAcct}}},
+			records: hubRecords,
+			want: vpcResult(rule.Compliant, "Served by "+hubEndpoint+" ("+ec2Service+") in "+hubVPCID+" through private hosted zone Z0PRO "+
+				ec2DNSName+" through Route 53 Profile rp-0001."),
 		},
 		{
 			name: "profile carrying a trusted forwarding rule",

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53profiles"
 	"github.com/aws/aws-sdk-go-v2/service/route53resolver"
 	resolvertypes "github.com/aws/aws-sdk-go-v2/service/route53resolver/types"
+	"github.com/aws/smithy-go"
 	"golang.org/x/time/rate"
 
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
@@ -33,6 +34,7 @@ const (
 	ActionListResourceRecordSets          = "route53:ListResourceRecordSets"
 	ActionGetHostedZone                   = "route53:GetHostedZone"
 	ActionListResolverRules               = "route53resolver:ListResolverRules"
+	ActionGetResolverRule                 = "route53resolver:GetResolverRule"
 	ActionListResolverRuleAssociations    = "route53resolver:ListResolverRuleAssociations"
 	ActionListProfileAssociations         = "route53profiles:ListProfileAssociations"
 	ActionListProfileResourceAssociations = "route53profiles:ListProfileResourceAssociations"
@@ -63,6 +65,7 @@ type Route53API interface {
 type ResolverAPI interface {
 	route53resolver.ListResolverRulesAPIClient
 	route53resolver.ListResolverRuleAssociationsAPIClient
+	GetResolverRule(ctx context.Context, in *route53resolver.GetResolverRuleInput, optFns ...func(*route53resolver.Options)) (*route53resolver.GetResolverRuleOutput, error)
 }
 
 // ProfilesAPI is the part of the Route 53 Profiles API the reader calls.
@@ -285,12 +288,7 @@ func (r *Reader) accountRules(ctx context.Context) (map[string]rule.ResolverRule
 			return nil, callError(ActionListResolverRules, err)
 		}
 		for _, rr := range page.ResolverRules {
-			id := aws.ToString(rr.Id)
-			domain := aws.ToString(rr.DomainName)
-			if strings.TrimSpace(domain) != "." { // the root stays ".": a rule for every name
-				domain = rule.NormalizeDNSName(domain)
-			}
-			rules[id] = rule.ResolverRule{ID: id, DomainName: domain, OwnerID: aws.ToString(rr.OwnerId), Type: string(rr.RuleType)}
+			rules[aws.ToString(rr.Id)] = resolverRuleOf(rr)
 		}
 	}
 	r.rules = rules
@@ -299,9 +297,10 @@ func (r *Reader) accountRules(ctx context.Context) (map[string]rule.ResolverRule
 
 // Profiles returns, by VPC ID, the Route 53 Profile associated with vpcID (every VPC for an
 // empty vpcID), with the zones and rules each carries: one listing of the associations, one of
-// each Profile's resources, and for each zone the account owns its name. A zone or rule of
-// another account is named as the Profile's resource association names it: it cannot be read
-// from here.
+// each Profile's resources, and each resource's domain read from its ARN (a resource
+// association's Name is a label its owner chooses, never the domain): GetHostedZone for a zone
+// the account owns, GetResolverRule for a rule. A zone of another account, or a rule this
+// account may not read, is listed in Profile.Unreadable: it cannot be evidence.
 func (r *Reader) Profiles(ctx context.Context, vpcID, accountID string) (map[string]rule.Profile, error) {
 	in := &route53profiles.ListProfileAssociationsInput{MaxResults: aws.Int32(maxResolverPage)}
 	if vpcID != "" {
@@ -332,7 +331,7 @@ func (r *Reader) Profiles(ctx context.Context, vpcID, accountID string) (map[str
 	return out, nil
 }
 
-// profileResources lists the zones and rules Profile id carries.
+// profileResources lists the zones and rules Profile id carries, each with its domain.
 func (r *Reader) profileResources(ctx context.Context, id, accountID string) (rule.Profile, error) {
 	p := rule.Profile{ID: id}
 	pages := route53profiles.NewListProfileResourceAssociationsPaginator(r.clients.Profiles(),
@@ -345,44 +344,71 @@ func (r *Reader) profileResources(ctx context.Context, id, accountID string) (ru
 		}
 		for _, ra := range page.ProfileResourceAssociations {
 			resARN := aws.ToString(ra.ResourceArn)
-			owner := aws.ToString(ra.OwnerId)
 			status := string(ra.Status)
 			switch kind, resID := resourceOf(resARN); kind {
 			case "hostedzone":
 				if status != "COMPLETE" {
 					continue // a zone whose association is not complete answers nothing yet
 				}
-				z := rule.HostedZone{ID: resID, Name: rule.NormalizeDNSName(aws.ToString(ra.Name)), OwnerAccount: owner}
-				if owner == accountID {
-					name, err := r.ZoneName(ctx, resID)
-					if err != nil {
-						return p, err
-					}
-					z.Name = name
+				// A zone's ARN names no account: the association's owner, who may only add
+				// zones it owns, owns it. Another account's zone cannot be read from here.
+				owner := aws.ToString(ra.OwnerId)
+				if owner != accountID {
+					p.Unreadable = append(p.Unreadable, rule.ProfileResource{ARN: resARN, OwnerID: owner})
+					continue
 				}
-				p.Zones = append(p.Zones, z)
+				name, err := r.ZoneName(ctx, resID)
+				if err != nil {
+					return p, err
+				}
+				p.Zones = append(p.Zones, rule.HostedZone{ID: resID, Name: name, OwnerAccount: owner})
 			case "resolver-rule":
-				rr := rule.ResolverRule{ID: resID, DomainName: rule.NormalizeDNSName(aws.ToString(ra.Name)), OwnerID: owner, Type: "FORWARD", Status: status}
+				owner := aws.ToString(ra.OwnerId)
 				if a, err := arn.Parse(resARN); err == nil && a.AccountID != "" {
-					rr.OwnerID = a.AccountID
+					owner = a.AccountID
 				}
-				if rr.OwnerID == accountID {
-					rules, err := r.accountRules(ctx)
-					if err != nil {
-						return p, err
-					}
-					known, ok := rules[resID]
-					if !ok {
-						continue
-					}
-					known.Status = status
-					rr = known
+				rr, readable, err := r.resolverRule(ctx, resID, owner != accountID)
+				if err != nil {
+					return p, err
 				}
+				if !readable {
+					p.Unreadable = append(p.Unreadable, rule.ProfileResource{ARN: resARN, OwnerID: owner})
+					continue
+				}
+				rr.Status = status
 				p.Rules = append(p.Rules, rr)
 			}
 		}
 	}
 	return p, nil
+}
+
+// resolverRule reads Resolver rule id, the account's own or shared with it, and whether this
+// account may read it. GetResolverRule refusing another account's rule (AccessDenied: not
+// shared with this account; ResourceNotFound) is not a failure, only a rule that cannot be
+// evidence; for the account's own rule, AccessDenied is the role lacking the action.
+func (r *Reader) resolverRule(ctx context.Context, id string, foreign bool) (rule.ResolverRule, bool, error) {
+	r.Calls++
+	out, err := r.clients.Resolver().GetResolverRule(ctx, &route53resolver.GetResolverRuleInput{ResolverRuleId: aws.String(id)})
+	var ae smithy.APIError
+	switch {
+	case errors.As(err, &ae) && (ae.ErrorCode() == "ResourceNotFoundException" || foreign && ae.ErrorCode() == "AccessDeniedException"):
+		return rule.ResolverRule{}, false, nil
+	case err != nil:
+		return rule.ResolverRule{}, false, callError(ActionGetResolverRule, err)
+	case out.ResolverRule == nil:
+		return rule.ResolverRule{}, false, callError(ActionGetResolverRule, fmt.Errorf("rule %s: answer without a rule", id))
+	}
+	return resolverRuleOf(*out.ResolverRule), true, nil
+}
+
+// resolverRuleOf returns rr as the rule package holds it, without an association status.
+func resolverRuleOf(rr resolvertypes.ResolverRule) rule.ResolverRule {
+	domain := aws.ToString(rr.DomainName)
+	if strings.TrimSpace(domain) != "." { // the root stays ".": a rule for every name
+		domain = rule.NormalizeDNSName(domain)
+	}
+	return rule.ResolverRule{ID: aws.ToString(rr.Id), DomainName: domain, OwnerID: aws.ToString(rr.OwnerId), Type: string(rr.RuleType)}
 }
 
 // resourceOf returns the kind ("hostedzone", "resolver-rule") and ID of a resource ARN.

@@ -13,6 +13,7 @@ import (
 	profiletypes "github.com/aws/aws-sdk-go-v2/service/route53profiles/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53resolver"
 	resolvertypes "github.com/aws/aws-sdk-go-v2/service/route53resolver/types"
+	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
@@ -49,6 +50,11 @@ func (f fakeRoute53) ListResourceRecordSets(_ context.Context, in *route53.ListR
 type fakeResolver struct {
 	rules func(*route53resolver.ListResolverRulesInput) (*route53resolver.ListResolverRulesOutput, error)
 	assoc func(*route53resolver.ListResolverRuleAssociationsInput) (*route53resolver.ListResolverRuleAssociationsOutput, error)
+	get   func(*route53resolver.GetResolverRuleInput) (*route53resolver.GetResolverRuleOutput, error)
+}
+
+func (f fakeResolver) GetResolverRule(_ context.Context, in *route53resolver.GetResolverRuleInput, _ ...func(*route53resolver.Options)) (*route53resolver.GetResolverRuleOutput, error) {
+	return f.get(in)
 }
 
 func (f fakeResolver) ListResolverRules(_ context.Context, in *route53resolver.ListResolverRulesInput, _ ...func(*route53resolver.Options)) (*route53resolver.ListResolverRulesOutput, error) {
@@ -194,8 +200,9 @@ func TestResolverRulesWithoutAssociationsListsNoRules(t *testing.T) {
 	assert.Equal(t, 1, r.Calls)
 }
 
-func TestProfilesReadsOwnZoneNamesAndNamesForeignOnesByTheAssociation(t *testing.T) {
-	prof := fakeProfiles{
+// profileOf answers one Profile association for vpcID, of Profile rp-1 carrying resources.
+func profileOf(t *testing.T, resources ...profiletypes.ProfileResourceAssociation) fakeProfiles {
+	return fakeProfiles{
 		assoc: func(in *route53profiles.ListProfileAssociationsInput) (*route53profiles.ListProfileAssociationsOutput, error) {
 			assert.Equal(t, vpcID, aws.ToString(in.ResourceId))
 			return &route53profiles.ListProfileAssociationsOutput{ProfileAssociations: []profiletypes.ProfileAssociation{
@@ -204,28 +211,94 @@ func TestProfilesReadsOwnZoneNamesAndNamesForeignOnesByTheAssociation(t *testing
 		},
 		resources: func(in *route53profiles.ListProfileResourceAssociationsInput) (*route53profiles.ListProfileResourceAssociationsOutput, error) {
 			assert.Equal(t, "rp-1", aws.ToString(in.ProfileId))
-			return &route53profiles.ListProfileResourceAssociationsOutput{ProfileResourceAssociations: []profiletypes.ProfileResourceAssociation{
-				{ResourceArn: aws.String("arn:aws:route53:::hostedzone/ZOWN"), OwnerId: aws.String(account), Name: aws.String("whatever"), Status: profiletypes.ProfileStatusComplete},
-				{ResourceArn: aws.String("arn:aws:route53:::hostedzone/ZNET"), OwnerId: aws.String(network), Name: aws.String("ec2.us-east-1.amazonaws.com"), Status: profiletypes.ProfileStatusComplete},
-				{ResourceArn: aws.String("arn:aws:route53:::hostedzone/ZNEW"), OwnerId: aws.String(network), Name: aws.String("x"), Status: profiletypes.ProfileStatusCreating},
-				{ResourceArn: aws.String("arn:aws:route53resolver:us-east-1:" + network + ":resolver-rule/rslvr-rr-9"), OwnerId: aws.String(network), Name: aws.String("amazonaws.com"), Status: profiletypes.ProfileStatusComplete},
-			}}, nil
+			return &route53profiles.ListProfileResourceAssociationsOutput{ProfileResourceAssociations: resources}, nil
 		},
 	}
+}
+
+const (
+	ownZoneARN     = "arn:aws:route53:::hostedzone/ZOWN"
+	foreignZoneARN = "arn:aws:route53:::hostedzone/ZNET"
+	sharedRuleARN  = "arn:aws:route53resolver:us-east-1:" + network + ":resolver-rule/rslvr-rr-9"
+)
+
+// A resource association's Name is a label its owner chooses ("ec2 zone"), never the domain:
+// the domain comes from GetHostedZone for the account's own zone and from GetResolverRule for a
+// rule, its own or shared with it through RAM. A zone of another account cannot be read.
+func TestProfilesReadsDomainsFromTheResources(t *testing.T) {
+	prof := profileOf(t,
+		profiletypes.ProfileResourceAssociation{ResourceArn: aws.String(ownZoneARN), ResourceType: aws.String("PRIVATE_HOSTED_ZONE"), OwnerId: aws.String(account), Name: aws.String("ec2 zone"), Status: profiletypes.ProfileStatusComplete},
+		profiletypes.ProfileResourceAssociation{ResourceArn: aws.String(foreignZoneARN), ResourceType: aws.String("PRIVATE_HOSTED_ZONE"), OwnerId: aws.String(network), Name: aws.String("ec2"), Status: profiletypes.ProfileStatusComplete},
+		profiletypes.ProfileResourceAssociation{ResourceArn: aws.String("arn:aws:route53:::hostedzone/ZNEW"), ResourceType: aws.String("PRIVATE_HOSTED_ZONE"), OwnerId: aws.String(account), Name: aws.String("x"), Status: profiletypes.ProfileStatusCreating},
+		profiletypes.ProfileResourceAssociation{ResourceArn: aws.String(sharedRuleARN), ResourceType: aws.String("RESOLVER_RULE"), OwnerId: aws.String(network), Name: aws.String("forward all"), Status: profiletypes.ProfileStatusComplete},
+	)
+	var zoneIDs, ruleIDs []string
 	r53 := fakeRoute53{zone: func(in *route53.GetHostedZoneInput) (*route53.GetHostedZoneOutput, error) {
-		assert.Equal(t, "ZOWN", aws.ToString(in.Id))
+		zoneIDs = append(zoneIDs, aws.ToString(in.Id))
 		return &route53.GetHostedZoneOutput{HostedZone: &r53types.HostedZone{Name: aws.String("Ec2.us-east-1.amazonaws.com.")}}, nil
 	}}
+	res := fakeResolver{get: func(in *route53resolver.GetResolverRuleInput) (*route53resolver.GetResolverRuleOutput, error) {
+		ruleIDs = append(ruleIDs, aws.ToString(in.ResolverRuleId))
+		return &route53resolver.GetResolverRuleOutput{ResolverRule: &resolvertypes.ResolverRule{Id: aws.String("rslvr-rr-9"),
+			DomainName: aws.String("amazonaws.com."), OwnerId: aws.String(network), RuleType: resolvertypes.RuleTypeOptionForward}}, nil
+	}}
 	pace := &countingPacer{}
-	r := reader(r53, nil, prof, pace)
+	r := reader(r53, res, prof, pace)
 	got, err := r.Profiles(t.Context(), vpcID, account)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]rule.Profile{vpcID: {ID: "rp-1", Status: "COMPLETE",
-		Zones: []rule.HostedZone{{ID: "ZOWN", Name: ec2Name, OwnerAccount: account}, {ID: "ZNET", Name: ec2Name, OwnerAccount: network}},
-		Rules: []rule.ResolverRule{{ID: "rslvr-rr-9", DomainName: "amazonaws.com", OwnerID: network, Type: "FORWARD", Status: "COMPLETE"}},
+		Zones:      []rule.HostedZone{{ID: "ZOWN", Name: ec2Name, OwnerAccount: account}},
+		Rules:      []rule.ResolverRule{{ID: "rslvr-rr-9", DomainName: "amazonaws.com", OwnerID: network, Type: "FORWARD", Status: "COMPLETE"}},
+		Unreadable: []rule.ProfileResource{{ARN: foreignZoneARN, OwnerID: network}},
 	}}, got)
-	assert.Equal(t, 1, pace.n, "GetHostedZone is a Route 53 call")
-	assert.Equal(t, 3, r.Calls)
+	assert.Equal(t, []string{"ZOWN"}, zoneIDs, "only the account's own zone is asked for, and a zone still CREATING is not")
+	assert.Equal(t, []string{"rslvr-rr-9"}, ruleIDs)
+	assert.Equal(t, 1, pace.n, "GetHostedZone is a Route 53 call; GetResolverRule is not")
+	assert.Equal(t, 4, r.Calls)
+}
+
+// Another account's rule GetResolverRule refuses (not shared with this account, or gone) is not
+// evidence and not a failure; any other error fails the read, naming the action.
+func TestProfilesRuleThatCannotBeRead(t *testing.T) {
+	prof := profileOf(t, profiletypes.ProfileResourceAssociation{ResourceArn: aws.String(sharedRuleARN), ResourceType: aws.String("RESOLVER_RULE"),
+		OwnerId: aws.String(network), Name: aws.String("forward"), Status: profiletypes.ProfileStatusComplete})
+	for _, code := range []string{"AccessDeniedException", "ResourceNotFoundException"} {
+		res := fakeResolver{get: func(*route53resolver.GetResolverRuleInput) (*route53resolver.GetResolverRuleOutput, error) {
+			return nil, &smithy.GenericAPIError{Code: code, Message: "no"}
+		}}
+		got, err := reader(nil, res, prof, &countingPacer{}).Profiles(t.Context(), vpcID, account)
+		require.NoError(t, err, code)
+		assert.Equal(t, map[string]rule.Profile{vpcID: {ID: "rp-1", Status: "COMPLETE",
+			Unreadable: []rule.ProfileResource{{ARN: sharedRuleARN, OwnerID: network}}}}, got, code)
+	}
+
+	// The account's own rule refused: the role lacks the action.
+	ownRule := profileOf(t, profiletypes.ProfileResourceAssociation{ResourceArn: aws.String("arn:aws:route53resolver:us-east-1:" + account + ":resolver-rule/rslvr-rr-1"),
+		ResourceType: aws.String("RESOLVER_RULE"), OwnerId: aws.String(account), Name: aws.String("own"), Status: profiletypes.ProfileStatusComplete})
+	denied := fakeResolver{get: func(*route53resolver.GetResolverRuleInput) (*route53resolver.GetResolverRuleOutput, error) {
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "no"}
+	}}
+	_, err := reader(nil, denied, ownRule, &countingPacer{}).Profiles(t.Context(), vpcID, account)
+	var ce *CallError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "route53resolver:GetResolverRule", ce.Action)
+
+	boom := &smithy.GenericAPIError{Code: "ThrottlingException", Message: "slow down"}
+	res := fakeResolver{get: func(*route53resolver.GetResolverRuleInput) (*route53resolver.GetResolverRuleOutput, error) {
+		return nil, boom
+	}}
+	_, err = reader(nil, res, prof, &countingPacer{}).Profiles(t.Context(), vpcID, account)
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "route53resolver:GetResolverRule", ce.Action)
+	assert.ErrorIs(t, err, boom)
+
+	// GetHostedZone failing on the account's own zone fails the read too.
+	prof = profileOf(t, profiletypes.ProfileResourceAssociation{ResourceArn: aws.String(ownZoneARN), ResourceType: aws.String("PRIVATE_HOSTED_ZONE"),
+		OwnerId: aws.String(account), Name: aws.String("own"), Status: profiletypes.ProfileStatusComplete})
+	r53 := fakeRoute53{zone: func(*route53.GetHostedZoneInput) (*route53.GetHostedZoneOutput, error) { return nil, boom }}
+	_, err = reader(r53, nil, prof, &countingPacer{}).Profiles(t.Context(), vpcID, account)
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "route53:GetHostedZone", ce.Action)
 }
 
 func TestFailuresNameTheAction(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,12 +41,46 @@ type ProfileSpec struct {
 
 // ProfileResource is a resource a Profile carries.
 type ProfileResource struct {
-	ARN     string // arn:aws:route53:::hostedzone/Z… or …:resolver-rule/rslvr-rr-…
+	ARN string // arn:aws:route53:::hostedzone/Z… or …:resolver-rule/rslvr-rr-…
+	// Name is the label the owner gives the association (not the resource's domain): letters,
+	// digits, "-", "_" and spaces, not only digits, at most 64 characters.
 	Name    string
 	OwnerID string
 	// Type is as the API spells it; Status is COMPLETE when empty.
 	Type   string
 	Status string
+}
+
+// What AssociateResourceToProfile accepts (API reference, and the CloudFormation resource
+// AWS::Route53Profiles::ProfileResourceAssociation): Name matches
+// (?!^[0-9]+$)([a-zA-Z0-9\-_' ']+) and has at most 64 characters; the resource is a private
+// hosted zone or a Resolver rule (or a firewall rule group or VPC endpoint, which the fake does
+// not hold) named by its ARN, and ResourceType is the type of that ARN.
+var (
+	profileResourceName = regexp.MustCompile(`^[a-zA-Z0-9\-_ ]+$`)
+	digitsOnly          = regexp.MustCompile(`^[0-9]+$`)
+	profileResourceARNs = map[string]*regexp.Regexp{
+		"PRIVATE_HOSTED_ZONE": regexp.MustCompile(`^arn:aws[a-z-]*:route53:::hostedzone/[A-Z0-9]+$`),
+		"RESOLVER_RULE":       regexp.MustCompile(`^arn:aws[a-z-]*:route53resolver:[a-z0-9-]+:[0-9]{12}:resolver-rule/rslvr-rr-[a-z0-9]+$`),
+	}
+)
+
+const maxProfileResourceName = 64
+
+// validate refuses a resource AssociateResourceToProfile would refuse.
+func (res ProfileResource) validate() *apiError {
+	bad := func(format string, args ...any) *apiError {
+		return &apiError{http.StatusBadRequest, errValidation, fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case len(res.Name) > maxProfileResourceName || !profileResourceName.MatchString(res.Name) || digitsOnly.MatchString(res.Name):
+		return bad("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+) and have length at most %d", res.Name, maxProfileResourceName)
+	case profileResourceARNs[res.Type] == nil:
+		return bad("ResourceType %q is not one the fake holds (PRIVATE_HOSTED_ZONE, RESOLVER_RULE).", res.Type)
+	case !profileResourceARNs[res.Type].MatchString(res.ARN):
+		return bad("1 validation error detected: Value '%s' at 'resourceArn' is not the ARN of a %s.", res.ARN, res.Type)
+	}
+	return nil
 }
 
 // Profiles is a fake of the Route 53 Profiles API, which moto lacks, over its REST-JSON protocol:
@@ -81,11 +116,21 @@ func (p *Profiles) Stop() {
 	})
 }
 
-// Add makes the fake hold profiles, besides those it holds.
-func (p *Profiles) Add(profiles ...ProfileSpec) {
+// Add makes the fake hold profiles, besides those it holds. It refuses, holding none of them, a
+// resource AWS would not associate with a Profile: a ValidationException, as
+// AssociateResourceToProfile answers.
+func (p *Profiles) Add(profiles ...ProfileSpec) error {
+	for _, pr := range profiles {
+		for _, res := range pr.Resources {
+			if aerr := res.validate(); aerr != nil {
+				return fmt.Errorf("%s: %s", aerr.code, aerr.message)
+			}
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.profiles = append(p.profiles, profiles...)
+	return nil
 }
 
 // Reset forgets the Profiles, the recorded calls and the fault hook.

@@ -2,6 +2,7 @@ package localaws
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,13 +15,13 @@ import (
 func TestProfilesFake(t *testing.T) {
 	p := StartProfiles()
 	t.Cleanup(p.Stop)
-	p.Add(
+	require.NoError(t, p.Add(
 		ProfileSpec{ID: "rp-1", OwnerID: "444455556666", VPCs: []string{"vpc-a", "vpc-b"}, Resources: []ProfileResource{
-			{ARN: "arn:aws:route53:::hostedzone/Z1", Name: "ec2.us-east-1.amazonaws.com", OwnerID: "444455556666", Type: "PRIVATE_HOSTED_ZONE"},
-			{ARN: "arn:aws:route53resolver:us-east-1:444455556666:resolver-rule/rslvr-rr-1", Name: "amazonaws.com", OwnerID: "444455556666", Type: "RESOLVER_RULE"},
+			{ARN: "arn:aws:route53:::hostedzone/Z1", Name: "ec2 zone", OwnerID: "444455556666", Type: "PRIVATE_HOSTED_ZONE"},
+			{ARN: "arn:aws:route53resolver:us-east-1:444455556666:resolver-rule/rslvr-rr-1", Name: "amazonaws_forward-1", OwnerID: "444455556666", Type: "RESOLVER_RULE"},
 		}},
 		ProfileSpec{ID: "rp-2", OwnerID: "111122223333", VPCs: []string{"vpc-c"}},
-	)
+	))
 	c := ProfilesClient(testConfig(t), p.URL)
 	ctx := t.Context()
 
@@ -49,7 +50,8 @@ func TestProfilesFake(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, res.ProfileResourceAssociations, 2)
 	assert.Equal(t, "arn:aws:route53:::hostedzone/Z1", aws.ToString(res.ProfileResourceAssociations[0].ResourceArn))
-	assert.Equal(t, "ec2.us-east-1.amazonaws.com", aws.ToString(res.ProfileResourceAssociations[0].Name))
+	assert.Equal(t, "ec2 zone", aws.ToString(res.ProfileResourceAssociations[0].Name))
+	assert.Equal(t, "PRIVATE_HOSTED_ZONE", aws.ToString(res.ProfileResourceAssociations[0].ResourceType))
 	rules, err := c.ListProfileResourceAssociations(ctx, &route53profiles.ListProfileResourceAssociationsInput{ProfileId: aws.String("rp-1"), ResourceType: aws.String("RESOLVER_RULE")})
 	require.NoError(t, err)
 	require.Len(t, rules.ProfileResourceAssociations, 1)
@@ -67,6 +69,35 @@ func TestProfilesFake(t *testing.T) {
 	assert.Equal(t, "InvalidNextTokenException", code(err))
 	_, err = c.ListProfileResourceAssociations(ctx, &route53profiles.ListProfileResourceAssociationsInput{ProfileId: aws.String("rp-404")})
 	assert.Equal(t, "ResourceNotFoundException", code(err))
+
+	// A resource association's Name is a label, never a domain (AWS's pattern has no dot), and
+	// its ARN is of its type: the fake refuses otherwise, as AWS does, and holds nothing.
+	zone := ProfileResource{ARN: "arn:aws:route53:::hostedzone/Z2", Name: "z", OwnerID: "444455556666", Type: "PRIVATE_HOSTED_ZONE"}
+	for _, tt := range []struct {
+		name string
+		edit func(*ProfileResource)
+	}{
+		{"a domain name", func(r *ProfileResource) { r.Name = "ec2.us-east-1.amazonaws.com" }},
+		{"only digits", func(r *ProfileResource) { r.Name = "12345" }},
+		{"65 characters", func(r *ProfileResource) { r.Name = strings.Repeat("a", 65) }},
+		{"empty", func(r *ProfileResource) { r.Name = "" }},
+		{"a rule ARN as a zone", func(r *ProfileResource) {
+			r.ARN = "arn:aws:route53resolver:us-east-1:444455556666:resolver-rule/rslvr-rr-1"
+		}},
+		{"a zone ARN as a rule", func(r *ProfileResource) { r.Type = "RESOLVER_RULE" }},
+		{"an unknown type", func(r *ProfileResource) { r.Type = "HOSTED_ZONE" }},
+	} {
+		res := zone
+		tt.edit(&res)
+		err := p.Add(ProfileSpec{ID: "rp-3", VPCs: []string{"vpc-d"}, Resources: []ProfileResource{res}})
+		require.Error(t, err, tt.name)
+		assert.Contains(t, err.Error(), "ValidationException", tt.name)
+	}
+	ok := zone
+	ok.Name = strings.Repeat("a", 64)
+	require.NoError(t, p.Add(ProfileSpec{ID: "rp-4", Resources: []ProfileResource{ok}}), "64 characters, AWS's maximum")
+	_, err = c.ListProfileResourceAssociations(ctx, &route53profiles.ListProfileResourceAssociationsInput{ProfileId: aws.String("rp-3")})
+	assert.Equal(t, "ResourceNotFoundException", code(err), "a refused Profile is not held")
 
 	// Faults, as the other servers answer them.
 	p.OnCall(func(op string, _ int) *Fault {
