@@ -407,7 +407,17 @@ func (d decider) endpoint(svc rule.Service, checks rule.Params, g *GroupPlan) (E
 		// It may become the qualifying endpoint: a second one now would be a duplicate.
 		return ep, pending
 	}
-	slices.SortFunc(usable, func(a, b rule.Endpoint) int { return strings.Compare(a.ID, b.ID) })
+	// The endpoint with private DNS on first: a VPC has at most one per service, and turning it
+	// on for another would fail at EC2 (the private DNS name is taken).
+	slices.SortFunc(usable, func(a, b rule.Endpoint) int {
+		if a.PrivateDNSEnabled != b.PrivateDNSEnabled {
+			if a.PrivateDNSEnabled {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	offer := f.Offers[name]
 
 	if len(usable) == 0 {

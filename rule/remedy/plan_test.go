@@ -167,6 +167,24 @@ func TestDecide(t *testing.T) {
 			},
 		},
 		{
+			// Only one endpoint of a service can have private DNS on in a VPC: turning it on for
+			// the other would fail at EC2 (the name is taken), so the one that has it is fixed.
+			name: "two failing endpoints, the later one with private DNS: that one is modified",
+			facts: func(f *Facts) {
+				off := tEndpoint([]string{"subnet-1000000000000000a", "subnet-1000000000000000b"}, []string{tDefaultGroup}, false)
+				off.ID = "vpce-0a0a0a0a0a0a0a0a0"
+				on := tEndpoint([]string{"subnet-1000000000000000c"}, []string{tDefaultGroup}, true)
+				on.ID = "vpce-0f0f0f0f0f0f0f0f0"
+				f.Endpoints = []rule.Endpoint{off, on}
+			},
+			want: func(t *testing.T, p Plan) {
+				ep := p.Endpoints[0]
+				assert.Equal(t, Modify, ep.Action)
+				assert.Equal(t, "vpce-0f0f0f0f0f0f0f0f0", ep.ID)
+				assert.False(t, ep.EnablePrivateDNS)
+			},
+		},
+		{
 			name: "an endpoint that allows HTTPS already gets no group",
 			facts: func(f *Facts) {
 				f.Groups = append(f.Groups, Group{SecurityGroup: rule.SecurityGroup{ID: "sg-0b0b0b0b0b0b0b0b0", Ingress: []rule.IngressRule{{Protocol: "tcp", FromPort: 443, ToPort: 443, CIDRs: []string{"10.0.0.0/8"}}}}, Name: "theirs"})
