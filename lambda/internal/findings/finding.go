@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
@@ -277,16 +278,21 @@ func recommendation(in Input) string {
 		with = append(with, "an endpoint policy narrower than full access")
 	}
 	b.WriteString(" with " + strings.Join(with[:len(with)-1], ", ") + " and " + with[len(with)-1] + ".")
-	b.WriteString(" " + remediateCommand + " --vpc-id " + res.ResourceID + " --region " + in.Region)
+	command := remediateCommand + " --vpc-id " + res.ResourceID + " --region " + in.Region
 	if !defaultServices(p) {
 		names := make([]string, 0, len(p.Services))
 		for _, s := range p.Services {
 			names = append(names, s.Name)
 		}
-		b.WriteString(" --service-names " + strings.Join(names, ","))
+		command += " --service-names " + strings.Join(names, ",")
 	}
-	b.WriteString(" plans the fix; --apply makes it.")
-	return b.String()
+	command += " plans the fix; --apply makes it."
+	// The command is the part a user runs: when the whole is too long, the prose is cut, not it.
+	room := maxRecommendationLength - utf8.RuneCountInString(command) - 1
+	if room < 1 {
+		return command
+	}
+	return rule.Cut(b.String(), room) + " " + command
 }
 
 // resource describes the VPC as ASFF's AwsEc2Vpc: its ARN, partition, region, tags and CIDR

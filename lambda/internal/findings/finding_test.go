@@ -167,6 +167,26 @@ func TestBuildLimits(t *testing.T) {
 	assert.True(t, strings.HasPrefix(in.Result.Annotation, strings.TrimSuffix(f.Description, "…")))
 	assert.LessOrEqual(t, n(f.Remediation.Recommendation.Text), 512)
 	assert.True(t, utf8.ValidString(f.Title) && utf8.ValidString(f.Description) && utf8.ValidString(f.Remediation.Recommendation.Text))
+	assert.True(t, strings.HasSuffix(f.Remediation.Recommendation.Text,
+		" ec2-vpc-endpoint-rule remediate --vpc-id "+testVPCID+" --region "+testRegion+
+			" --service-names ec2,ecr.api,ecr.dkr,ssm,ssmmessages,ec2messages,logs,sts,kms,secretsmanager,monitoring,sqs,sns plans the fix; --apply makes it."),
+		"the fix command survives the cut whole: %s", f.Remediation.Recommendation.Text)
+}
+
+// A common set of six services with every practice on made the recommendation longer than
+// Security Hub's 512 characters, and the cut dropped the fix command at its end.
+func TestBuildRecommendationKeepsCommand(t *testing.T) {
+	in := input(rule.NonCompliant, "No qualifying Interface endpoint.")
+	p, err := rule.ParseParams(`{"serviceNames": "ec2,ssm,ssmmessages,ec2messages,sts,logs", "requirePrivateDns": "true", "minAvailabilityZones": "3", "forbidFullAccessPolicy": "true"}`, testRegion)
+	require.NoError(t, err)
+	in.Params = p
+	in.VPC.CIDRBlocks = []string{"10.0.0.0/16", "10.1.0.0/16", "100.64.0.0/16"}
+	text := findings.Build(in).Remediation.Recommendation.Text
+
+	assert.LessOrEqual(t, utf8.RuneCountInString(text), 512)
+	assert.True(t, strings.HasPrefix(text, "In "+testVPCID+", create"), text)
+	assert.True(t, strings.HasSuffix(text, " ec2-vpc-endpoint-rule remediate --vpc-id "+testVPCID+" --region "+testRegion+
+		" --service-names ec2,ssm,ssmmessages,ec2messages,sts,logs plans the fix; --apply makes it."), text)
 }
 
 func TestBuildTimestamps(t *testing.T) {
