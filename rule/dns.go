@@ -180,8 +180,12 @@ func RecordTarget(r Record) string {
 	return ""
 }
 
-// noEndpointLead starts the verdict on a VPC with no endpoint at all for a service.
-const noEndpointLead = "No Interface endpoint for "
+// noEndpointLead and noGatewayEndpointLead start the verdict on a VPC with no endpoint at all for
+// a service: one that offers only Interface endpoints, and one that offers Gateway ones too.
+const (
+	noEndpointLead        = "No Interface endpoint for "
+	noGatewayEndpointLead = "No Interface or Gateway endpoint for "
+)
 
 // dnsVerdict is what one DNS path says about one service's name.
 type dnsVerdict struct {
@@ -193,7 +197,7 @@ type dnsVerdict struct {
 // facts. own is the verdict on its own endpoints, whose text leads a NON_COMPLIANT annotation.
 func (e *evaluator) centralService(vpc VPC, svc Service, own serviceVerdict) serviceVerdict {
 	lead := own.text
-	if strings.HasPrefix(lead, noEndpointLead) {
+	if strings.HasPrefix(lead, noEndpointLead) || strings.HasPrefix(lead, noGatewayEndpointLead) {
 		// The advice to create an endpoint gives way to what the DNS path lacks.
 		lead, _, _ = strings.Cut(lead, ":")
 		lead += " in the VPC."

@@ -244,6 +244,13 @@ func TestEvaluateCentralEndpoints(t *testing.T) {
 			want:   vpcResult(rule.NonCompliant, noEndpointNC+"No private DNS name is known for it, so no central endpoint can count."),
 		},
 		{
+			name:   "a Gateway-capable service: the advice to create an endpoint gives way as well",
+			params: `{"allowCentralEndpoints":"true","serviceNames":"s3"}`,
+			dns:    rule.DNS{},
+			want: vpcResult(rule.NonCompliant, "No Interface or Gateway endpoint for com.amazonaws.us-east-1.s3 in the VPC. "+
+				"No private DNS name is known for it, so no central endpoint can count."),
+		},
+		{
 			name:   "practice checks: private DNS is satisfied by the zone, HTTPS is checked against the spoke",
 			params: `{"allowCentralEndpoints":"true","requirePrivateDns":"true","requireHttpsFromVpc":"true"}`,
 			dns:    dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)}, goodRecords, nil, hub()),

@@ -244,7 +244,7 @@ func (e *evaluator) evaluateService(vpc VPC, svc Service, endpoints []Endpoint) 
 	want := svc.FullName(e.s.Region)
 	if svc.OffersGateway() {
 		if len(problems) == 0 {
-			return serviceVerdict{text: "No Interface or Gateway endpoint for " + want + ": create a Gateway endpoint, or an Interface one with private DNS in subnets of several AZs."}
+			return serviceVerdict{text: noGatewayEndpointLead + want + ": create a Gateway endpoint, or an Interface one with private DNS in subnets of several AZs."}
 		}
 		return serviceVerdict{text: "No qualifying Interface or Gateway endpoint for " + want + ": " + strings.Join(problems, "; ") + "."}
 	}
