@@ -266,6 +266,22 @@ func TestEvaluateCentralEndpoints(t *testing.T) {
 				" sends "+ec2DNSName+" to "+hubEndpoint+", which has no security group allowing TCP 443 from the VPC."),
 		},
 		{
+			name:   "practice checks: a hub group referencing a group of the hub admits none of the spoke's clients",
+			params: `{"allowCentralEndpoints":"true","requireHttpsFromVpc":"true"}`,
+			dns:    dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)}, goodRecords, nil, hub()),
+			groups: map[string]rule.SecurityGroup{"sg-hub": {ID: "sg-hub", Ingress: []rule.IngressRule{{Protocol: "tcp", FromPort: 443, ToPort: 443, GroupIDs: []string{"sg-hubclients"}}}}},
+			want: vpcResult(rule.NonCompliant, noEndpointNC+"Central DNS not evidence: private hosted zone "+ownZoneID+" "+ec2DNSName+
+				" sends "+ec2DNSName+" to "+hubEndpoint+", which has no security group allowing TCP 443 from the VPC."),
+		},
+		{
+			name:   "practice checks: a hub group referencing a group of the spoke (its VpcId) admits the spoke's clients",
+			params: `{"allowCentralEndpoints":"true","requireHttpsFromVpc":"true"}`,
+			dns:    dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)}, goodRecords, nil, hub()),
+			groups: map[string]rule.SecurityGroup{"sg-hub": {ID: "sg-hub", Ingress: []rule.IngressRule{{Protocol: "tcp", FromPort: 443, ToPort: 443,
+				GroupIDs: []string{"sg-spokeclients"}, GroupVPCs: map[string]string{"sg-spokeclients": testVPCID}}}}},
+			want: vpcResult(rule.Compliant, served+" (passes HTTPS from VPC)."),
+		},
+		{
 			name:   "practice checks: the hub endpoint's AZ spread counts",
 			params: `{"allowCentralEndpoints":"true","minAvailabilityZones":"3"}`,
 			dns:    dnsFacts([]rule.HostedZone{ownZone(ec2DNSName)}, goodRecords, nil, hub()),

@@ -120,10 +120,15 @@ func allowsHTTPSFromVPC(vpc VPC, ep Endpoint, inv Inventory) bool {
 			// endpoint itself (the VPC's default group admits only itself) lets in only the
 			// endpoint's own interfaces, or whatever else carries it, which nothing here shows.
 			// A group of another VPC (transit-gateway referencing, like peering) holds that
-			// VPC's clients.
+			// VPC's clients: the referenced group must be in vpc, which for a central endpoint
+			// is the spoke, not the endpoint's VPC. A pair that names no VPC is a group of the
+			// endpoint's own VPC.
 			if slices.ContainsFunc(r.GroupIDs, func(g string) bool {
-				other, ok := r.GroupVPCs[g]
-				return g != "" && !slices.Contains(ep.SecurityGroupIDs, g) && (!ok || other == "" || other == ep.VPCID)
+				groupVPC := r.GroupVPCs[g]
+				if groupVPC == "" {
+					groupVPC = ep.VPCID
+				}
+				return g != "" && !slices.Contains(ep.SecurityGroupIDs, g) && groupVPC == vpc.ID
 			}) {
 				return true
 			}
