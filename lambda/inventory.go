@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/ec2facts"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 )
 
@@ -39,31 +39,12 @@ func listVPCs(ctx context.Context, api ec2API, in *ec2.DescribeVpcsInput) ([]rul
 			return nil, apiError(actionDescribeVPCs, err)
 		}
 		for _, v := range page.Vpcs {
-			out = append(out, vpcFromAPI(v))
+			out = append(out, ec2facts.VPC(v))
 		}
 	}
 	return out, nil
 }
 
-func vpcFromAPI(v types.Vpc) rule.VPC {
-	vpc := rule.VPC{ID: aws.ToString(v.VpcId), OwnerID: aws.ToString(v.OwnerId), IsDefault: aws.ToBool(v.IsDefault)}
-	if c := aws.ToString(v.CidrBlock); c != "" {
-		vpc.CIDRBlocks = append(vpc.CIDRBlocks, c)
-	}
-	for _, a := range v.CidrBlockAssociationSet {
-		c := aws.ToString(a.CidrBlock)
-		if a.CidrBlockState != nil && strings.EqualFold(string(a.CidrBlockState.State), "associated") && !slices.Contains(vpc.CIDRBlocks, c) {
-			vpc.CIDRBlocks = append(vpc.CIDRBlocks, c)
-		}
-	}
-	if len(v.Tags) > 0 {
-		vpc.Tags = make(map[string]string, len(v.Tags))
-		for _, t := range v.Tags {
-			vpc.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-		}
-	}
-	return vpc
-}
 
 // listEndpoints returns the endpoints for p's services, in vpcID when it is set, every page.
 func listEndpoints(ctx context.Context, api ec2API, p rule.Params, region, vpcID string) ([]rule.Endpoint, error) {
@@ -188,35 +169,7 @@ func describeSecurityGroups(ctx context.Context, api ec2API, in *ec2.DescribeSec
 			return nil, apiError(actionDescribeSecurityGroups, err)
 		}
 		for _, g := range page.SecurityGroups {
-			sg := rule.SecurityGroup{ID: aws.ToString(g.GroupId)}
-			for _, perm := range g.IpPermissions {
-				r := rule.IngressRule{
-					Protocol: aws.ToString(perm.IpProtocol),
-					FromPort: aws.ToInt32(perm.FromPort),
-					ToPort:   aws.ToInt32(perm.ToPort),
-				}
-				for _, ip := range perm.IpRanges {
-					r.CIDRs = append(r.CIDRs, aws.ToString(ip.CidrIp))
-				}
-				for _, pair := range perm.UserIdGroupPairs {
-					// A group reached through a VPC peering connection holds clients of the
-					// peered VPC, not of this one. (The rule ignores a pair naming no group.)
-					if aws.ToString(pair.VpcPeeringConnectionId) != "" {
-						continue
-					}
-					id := aws.ToString(pair.GroupId)
-					r.GroupIDs = append(r.GroupIDs, id)
-					// A pair names the referenced group's VPC where it may be another one (a
-					// transit gateway's security-group referencing); the rule weighs it.
-					if vpcID := aws.ToString(pair.VpcId); vpcID != "" {
-						if r.GroupVPCs == nil {
-							r.GroupVPCs = make(map[string]string)
-						}
-						r.GroupVPCs[id] = vpcID
-					}
-				}
-				sg.Ingress = append(sg.Ingress, r)
-			}
+			sg := ec2facts.SecurityGroup(g)
 			out[sg.ID] = sg
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/dns"
+	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/lambda/internal/ec2facts"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule"
 	"github.com/privatelink-rules/ec2-vpc-endpoint-rule/rule/remedy"
 )
@@ -120,7 +121,7 @@ func Gather(ctx context.Context, api EC2, zones Zones, region, accountID, vpcID 
 		}
 		return f, apiError(ActionDescribeVPCs, err)
 	}
-	f.VPC = vpcFromAPI(vpcs.Vpcs[0])
+	f.VPC = ec2facts.VPC(vpcs.Vpcs[0])
 
 	for _, attr := range []types.VpcAttributeName{types.VpcAttributeNameEnableDnsSupport, types.VpcAttributeNameEnableDnsHostnames} {
 		out, err := api.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: aws.String(vpcID), Attribute: attr})
@@ -247,45 +248,11 @@ func Gather(ctx context.Context, api EC2, zones Zones, region, accountID, vpcID 
 	return f, nil
 }
 
-func vpcFromAPI(v types.Vpc) rule.VPC {
-	vpc := rule.VPC{ID: aws.ToString(v.VpcId), OwnerID: aws.ToString(v.OwnerId)}
-	if c := aws.ToString(v.CidrBlock); c != "" {
-		vpc.CIDRBlocks = append(vpc.CIDRBlocks, c)
-	}
-	for _, a := range v.CidrBlockAssociationSet {
-		c := aws.ToString(a.CidrBlock)
-		if a.CidrBlockState != nil && strings.EqualFold(string(a.CidrBlockState.State), "associated") && !slices.Contains(vpc.CIDRBlocks, c) {
-			vpc.CIDRBlocks = append(vpc.CIDRBlocks, c)
-		}
-	}
-	return vpc
-}
 
+// groupFromAPI reads a group as the function does (package ec2facts), so that the plan weighs
+// it as the rule will, with its name and tags, by which a re-run finds the group it made.
 func groupFromAPI(g types.SecurityGroup) remedy.Group {
-	out := remedy.Group{SecurityGroup: rule.SecurityGroup{ID: aws.ToString(g.GroupId)}, Name: aws.ToString(g.GroupName)}
-	for _, perm := range g.IpPermissions {
-		r := rule.IngressRule{Protocol: aws.ToString(perm.IpProtocol), FromPort: aws.ToInt32(perm.FromPort), ToPort: aws.ToInt32(perm.ToPort)}
-		for _, ip := range perm.IpRanges {
-			r.CIDRs = append(r.CIDRs, aws.ToString(ip.CidrIp))
-		}
-		// As the function reads them (lambda/inventory.go), so that the plan weighs a group as
-		// the rule will: a peered group admits no client of this VPC; a pair that names another
-		// VPC (transit-gateway referencing) admits that VPC's.
-		for _, pair := range perm.UserIdGroupPairs {
-			if aws.ToString(pair.VpcPeeringConnectionId) != "" {
-				continue
-			}
-			id := aws.ToString(pair.GroupId)
-			r.GroupIDs = append(r.GroupIDs, id)
-			if vpcID := aws.ToString(pair.VpcId); vpcID != "" {
-				if r.GroupVPCs == nil {
-					r.GroupVPCs = make(map[string]string)
-				}
-				r.GroupVPCs[id] = vpcID
-			}
-		}
-		out.Ingress = append(out.Ingress, r)
-	}
+	out := remedy.Group{SecurityGroup: ec2facts.SecurityGroup(g), Name: aws.ToString(g.GroupName)}
 	if len(g.Tags) > 0 {
 		out.Tags = make(map[string]string, len(g.Tags))
 		for _, t := range g.Tags {
