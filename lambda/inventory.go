@@ -45,7 +45,6 @@ func listVPCs(ctx context.Context, api ec2API, in *ec2.DescribeVpcsInput) ([]rul
 	return out, nil
 }
 
-
 // listEndpoints returns the endpoints for p's services, in vpcID when it is set, every page.
 func listEndpoints(ctx context.Context, api ec2API, p rule.Params, region, vpcID string) ([]rule.Endpoint, error) {
 	in := &ec2.DescribeVpcEndpointsInput{

@@ -248,7 +248,6 @@ func Gather(ctx context.Context, api EC2, zones Zones, region, accountID, vpcID 
 	return f, nil
 }
 
-
 // groupFromAPI reads a group as the function does (package ec2facts), so that the plan weighs
 // it as the rule will, with its name and tags, by which a re-run finds the group it made.
 func groupFromAPI(g types.SecurityGroup) remedy.Group {
